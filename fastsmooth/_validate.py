@@ -1,0 +1,68 @@
+"""Argument checks shared by the public functions: every message names the argument, its value
+and the valid range, so a wrong call fails loudly instead of returning a wrong certificate."""
+import numbers
+
+import numpy as np
+
+
+def check_dimension(name, value):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer >= 2, got {value!r} of type {type(value).__name__}")
+    if value < 2:
+        raise ValueError(f"{name} must be an integer >= 2, got {value}")
+    return int(value)
+
+
+def check_real(name, value):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {value!r} of type {type(value).__name__}")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    return value
+
+
+def check_positive(name, value):
+    value = check_real(name, value)
+    if value <= 0:
+        raise ValueError(f"{name} must be > 0, got {value}")
+    return value
+
+
+def check_k(k, d):
+    k = check_real("k", k)
+    if not 0 <= k < d:
+        raise ValueError(f"k must satisfy 0 <= k < d = {d}, got k = {k}")
+    return k
+
+
+def check_nonnegative_int(name, value):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be a non-negative integer, got {value!r} of type {type(value).__name__}")
+    if value < 0:
+        raise ValueError(f"{name} must be a non-negative integer, got {value}")
+    return int(value)
+
+
+def as_float_array(name, value, low=None, high=None):
+    """A float64 array of `value` (a number or array-like), each entry finite and in [low, high]."""
+    if isinstance(value, (str, bytes)) or value is None:
+        raise TypeError(f"{name} must be a number or an array of numbers, got {value!r}")
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:  # ragged lists and the like
+        raise TypeError(f"{name} must be a number or an array of numbers, got {value!r}") from exc
+    if arr.dtype == np.bool_ or not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
+        raise TypeError(f"{name} must be a number or an array of real numbers, got dtype {arr.dtype}")
+    arr = arr.astype(np.float64)
+    if np.isnan(arr).any():
+        raise ValueError(f"{name} must not be NaN, got {value!r}")
+    if low is not None and (arr < low).any():
+        bad = arr[arr < low].flat[0]
+        raise ValueError(f"{name} must lie in [{low}, {high if high is not None else 'inf'}], got {bad}")
+    if high is not None and (arr > high).any():
+        bad = arr[arr > high].flat[0]
+        raise ValueError(f"{name} must lie in [{low if low is not None else '-inf'}, {high}], got {bad}")
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    return arr

@@ -1,0 +1,375 @@
+"""The six smoothing noises of DESIGN.md §2: one small class each, parameters validated in the
+constructor, the same verbs everywhere.
+
+Every noise has
+- ``d`` and its parameters (``k``, ``sigma`` or ``b``), ``native_norm`` and ``certifiable_norms``;
+- ``sample(n, seed=0)``: an (n, d) float32 array of iid draws, determined by the seed;
+- ``log_pdf(z)``: the normalized log-density at z (shape (..., d));
+- ``second_moment()`` = E||z||_2^2 and ``rms`` = sqrt(E||z||_2^2 / d), the per-coordinate RMS;
+- ``from_rms(d, rms, ...)``: the member of the family with a given per-coordinate RMS, to compare
+  noises at matched variance.
+
+Gaussian and Laplace are the k = 0 members of the L2 and L1 centripetal families and give the
+same certificates.
+"""
+import numpy as np
+from scipy import special
+
+from . import _validate as V
+
+NORMS = ("l1", "l2", "linf")
+
+
+class Noise:
+    """Base class: a symmetric smoothing density pi0 on R^d."""
+
+    family = None  # "l2", "l1", "linf" or "mixed": which radial law and log-ratio formula apply
+    native_norm = None
+    certifiable_norms = ()
+    scale_name = None  # "sigma" or "b"
+
+    def __init__(self, d, k, scale):
+        self.d = V.check_dimension("d", d)
+        self.k = V.check_k(k, self.d)
+        setattr(self, self.scale_name, V.check_positive(self.scale_name, scale))
+
+    @property
+    def scale(self):
+        return getattr(self, self.scale_name)
+
+    def params(self):
+        """The parameters that determine the noise (used for cache keys and repr)."""
+        return {"family": type(self).__name__, "d": self.d, "k": self.k, self.scale_name: self.scale}
+
+    def __repr__(self):
+        return f"{type(self).__name__}(d={self.d}, k={self.k:g}, {self.scale_name}={self.scale:g})"
+
+    def __eq__(self, other):
+        return type(self) is type(other) and self.params() == other.params()
+
+    def __hash__(self):
+        return hash(tuple(sorted(self.params().items())))
+
+    @property
+    def rms(self):
+        """Per-coordinate root-mean-square sqrt(E||z||_2^2 / d)."""
+        return float(np.sqrt(self.second_moment() / self.d))
+
+    def _second_moment_per_scale2(self):
+        raise NotImplementedError
+
+    def second_moment(self):
+        """E||z||_2^2 under the noise."""
+        return self._second_moment_per_scale2() * self.scale**2
+
+    @classmethod
+    def _from_rms(cls, d, rms, k, **extra):
+        rms = V.check_positive("rms", rms)
+        unit = cls(d, k, 1.0, **extra) if k is not None else cls(d, 1.0)
+        scale = rms / unit.rms
+        return cls(d, k, scale, **extra) if k is not None else cls(d, scale)
+
+    def sample(self, n, seed=0):
+        """n iid draws as an (n, d) float32 array; the same seed gives the same array."""
+        n = V.check_nonnegative_int("n", n)
+        seed = V.check_nonnegative_int("seed", seed)
+        rng = np.random.default_rng(seed)
+        return self._sample(n, rng).astype(np.float32, copy=False)
+
+    def _check_points(self, z):
+        z = np.asarray(z, dtype=np.float64)
+        if z.ndim < 1 or z.shape[-1] != self.d:
+            raise ValueError(f"z must have shape (..., d) with d = {self.d}, got shape {z.shape}")
+        return z
+
+
+class _RadialNoise(Noise):
+    """pi0(z) = f(||z||_p) with f(rho) = rho^-k exp(-g(rho)): z = R * u, R independent of u."""
+
+    def _radius_shape(self):
+        """(shape a, kind) with R^2/(2 s^2) ~ Gamma(a) (kind "squared") or R/b ~ Gamma(a) ("linear")."""
+        raise NotImplementedError
+
+    def radius_quantile(self, q, upper=False):
+        """The radius R at lower-tail probability q (or upper-tail probability q if upper=True)."""
+        a, kind = self._radius_shape()
+        g = special.gammainccinv(a, q) if upper else special.gammaincinv(a, q)
+        return self.scale * np.sqrt(2.0 * g) if kind == "squared" else self.scale * g
+
+    def _sample_radius(self, n, rng):
+        a, kind = self._radius_shape()
+        g = rng.standard_gamma(a, size=n)
+        return self.scale * np.sqrt(2.0 * g) if kind == "squared" else self.scale * g
+
+
+class L2Centripetal(_RadialNoise):
+    """pi0(z) ∝ ||z||_2^-k exp(-||z||_2^2 / (2 sigma^2)) on R^d, 0 <= k < d (seed paper Eq. 11).
+
+    R^2/(2 sigma^2) ~ Gamma((d-k)/2), direction uniform on the l2 sphere. Certifies l2 natively,
+    l-inf through Proposition 4 (radius / sqrt(d)) and l1 through the inclusion of the l1 ball in
+    the l2 ball. k = 0 is the Gaussian N(0, sigma^2 I).
+    """
+
+    family = "l2"
+    native_norm = "l2"
+    certifiable_norms = ("l2", "l1", "linf")
+    scale_name = "sigma"
+
+    def __init__(self, d, k, sigma):
+        super().__init__(d, k, sigma)
+
+    @classmethod
+    def from_rms(cls, d, rms, k=0.0):
+        """The member with per-coordinate RMS `rms`: sigma = rms * sqrt(d / (d - k))."""
+        return cls._from_rms(d, rms, k)
+
+    def _radius_shape(self):
+        return 0.5 * (self.d - self.k), "squared"
+
+    def _second_moment_per_scale2(self):
+        return self.d - self.k
+
+    def _sample(self, n, rng):
+        g = rng.standard_normal((n, self.d))
+        g *= (self._sample_radius(n, rng) / np.linalg.norm(g, axis=1))[:, None]
+        return g
+
+    def log_pdf(self, z):
+        z = self._check_points(z)
+        m = self.d - self.k
+        s = self.sigma
+        log_norm = (np.log(2.0) + 0.5 * self.d * np.log(np.pi) - special.gammaln(0.5 * self.d)
+                    + (0.5 * m - 1.0) * np.log(2.0) + m * np.log(s) + special.gammaln(0.5 * m))
+        rho = np.linalg.norm(z, axis=-1)
+        return -self.k * np.log(rho) - rho**2 / (2 * s * s) - log_norm
+
+
+class Gaussian(L2Centripetal):
+    """N(0, sigma^2 I_d): the k = 0 member of the L2 centripetal family (Cohen et al.)."""
+
+    def __init__(self, d, sigma):
+        super().__init__(d, 0.0, sigma)
+
+    @classmethod
+    def from_rms(cls, d, rms):
+        return cls._from_rms(d, rms, None)
+
+    def __repr__(self):
+        return f"Gaussian(d={self.d}, sigma={self.sigma:g})"
+
+
+class L1Centripetal(_RadialNoise):
+    """pi0(z) ∝ ||z||_1^-k exp(-||z||_1 / b) on R^d, 0 <= k < d (seed paper Eq. 10).
+
+    R/b ~ Gamma(d-k), direction uniform on the l1 sphere (e / sum(e) with random signs, e_i ~ Exp(1)).
+    Certifies l1. k = 0 is iid Laplace(b) noise.
+    """
+
+    family = "l1"
+    native_norm = "l1"
+    certifiable_norms = ("l1",)
+    scale_name = "b"
+
+    def __init__(self, d, k, b):
+        super().__init__(d, k, b)
+
+    @classmethod
+    def from_rms(cls, d, rms, k=0.0):
+        return cls._from_rms(d, rms, k)
+
+    def _radius_shape(self):
+        return self.d - self.k, "linear"
+
+    def _second_moment_per_scale2(self):
+        # E R^2 * E||u||_2^2 with E R^2 = b^2 m (m+1) and E||u||_2^2 = 2 / (d+1) on the l1 sphere.
+        m = self.d - self.k
+        return m * (m + 1.0) * 2.0 / (self.d + 1.0)
+
+    def _sample(self, n, rng):
+        e = rng.standard_exponential((n, self.d))
+        e *= rng.choice(np.array([-1.0, 1.0]), size=(n, self.d))
+        e *= (self._sample_radius(n, rng) / np.abs(e).sum(axis=1))[:, None]
+        return e
+
+    def log_pdf(self, z):
+        z = self._check_points(z)
+        m = self.d - self.k
+        log_norm = self.d * np.log(2.0) - special.gammaln(self.d) + m * np.log(self.b) + special.gammaln(m)
+        rho = np.abs(z).sum(axis=-1)
+        return -self.k * np.log(rho) - rho / self.b - log_norm
+
+
+class Laplace(L1Centripetal):
+    """iid Laplace(b) noise, density ∝ exp(-||z||_1 / b): the k = 0 member of the L1 family."""
+
+    def __init__(self, d, b):
+        super().__init__(d, 0.0, b)
+
+    @classmethod
+    def from_rms(cls, d, rms):
+        return cls._from_rms(d, rms, None)
+
+    def __repr__(self):
+        return f"Laplace(d={self.d}, b={self.b:g})"
+
+
+class LinfCentripetal(_RadialNoise):
+    """pi0(z) ∝ ||z||_inf^-k exp(-||z||_inf^2 / (2 sigma^2)) on R^d (seed paper Eq. 12).
+
+    R^2/(2 sigma^2) ~ Gamma((d-k)/2), direction uniform on the cube surface. For sampling and
+    training only: no worst-case perturbation is proven for it, so it certifies no norm.
+    """
+
+    family = "linf"
+    native_norm = "linf"
+    certifiable_norms = ()
+    scale_name = "sigma"
+
+    def __init__(self, d, k, sigma):
+        super().__init__(d, k, sigma)
+
+    @classmethod
+    def from_rms(cls, d, rms, k=0.0):
+        return cls._from_rms(d, rms, k)
+
+    def _radius_shape(self):
+        return 0.5 * (self.d - self.k), "squared"
+
+    def _second_moment_per_scale2(self):
+        # E R^2 = sigma^2 (d-k); on the cube surface one coordinate is ±1 and d-1 are U[-1,1].
+        return (self.d - self.k) * (1.0 + (self.d - 1.0) / 3.0)
+
+    def _sample(self, n, rng):
+        u = rng.uniform(-1.0, 1.0, size=(n, self.d))
+        face = rng.integers(0, self.d, size=n)
+        u[np.arange(n), face] = rng.choice(np.array([-1.0, 1.0]), size=n)
+        u *= self._sample_radius(n, rng)[:, None]
+        return u
+
+    def log_pdf(self, z):
+        z = self._check_points(z)
+        m = self.d - self.k
+        s = self.sigma
+        log_norm = (np.log(self.d) + self.d * np.log(2.0) + (0.5 * m - 1.0) * np.log(2.0)
+                    + m * np.log(s) + special.gammaln(0.5 * m))
+        rho = np.abs(z).max(axis=-1)
+        return -self.k * np.log(rho) - rho**2 / (2 * s * s) - log_norm
+
+
+def _log_erf(x):
+    """log(erf(x)) for x > 0 without losing digits near 0 or for large x."""
+    x = np.asarray(x, dtype=np.float64)
+    small = x < 1.0
+    return np.where(small, np.log(special.erf(np.where(small, x, 1.0))),
+                    np.log1p(-special.erfc(np.where(small, 1.0, x))))
+
+
+class MaxCoordinateTable:
+    """Tabulated law of tau = ||z||_inf / sigma for MixedLinfL2(d, k, sigma).
+
+    Density f(tau) ∝ tau^-k phi(tau) (2 Phi(tau) - 1)^(d-1), built in log space on a grid in
+    log(tau) that covers all but ~e^-60 of the mass, integrated by the trapezoid rule and inverted
+    by linear interpolation. ``cdf_error`` is the largest CDF difference between this table and one
+    on a grid half as fine: an estimate (an over-estimate, as the trapezoid error falls 4x per
+    halving) of the table's error.
+    """
+
+    def __init__(self, d, k, n_grid=16385):
+        self.d, self.k = d, k
+        coarse = np.linspace(-745.0, np.log(60.0), 40001)
+        lo_c = self._log_density_u(coarse)
+        keep = np.nonzero(lo_c > lo_c.max() - 60.0)[0]
+        u_lo = coarse[max(keep[0] - 1, 0)]
+        u_hi = coarse[min(keep[-1] + 1, coarse.size - 1)]
+        self.log_tau, self.cdf, self.log_normalizer = self._build(u_lo, u_hi, n_grid)
+        _, half_cdf, _ = self._build(u_lo, u_hi, (n_grid + 1) // 2)
+        self.cdf_error = float(np.abs(self.cdf[::2] - half_cdf).max())
+
+    def _log_density_u(self, u):
+        tau = np.exp(u)
+        # log f(tau) + log(tau): the density of u = log(tau).
+        return (1.0 - self.k) * u - 0.5 * tau**2 + (self.d - 1.0) * _log_erf(tau / np.sqrt(2.0))
+
+    def _build(self, u_lo, u_hi, n):
+        u = np.linspace(u_lo, u_hi, n)
+        lf = self._log_density_u(u)
+        top = lf.max()
+        dens = np.exp(lf - top)
+        steps = 0.5 * (dens[1:] + dens[:-1]) * np.diff(u)
+        cum = np.concatenate([[0.0], np.cumsum(steps)])
+        total = cum[-1]
+        # log of the integral of tau^-k phi(tau) erf(tau/sqrt2)^(d-1) d tau, phi's 1/sqrt(2 pi) included
+        log_norm = top + np.log(total) - 0.5 * np.log(2 * np.pi)
+        return u, cum / total, log_norm
+
+    def quantile(self, q):
+        """tau at CDF value q (q in [0, 1])."""
+        return np.exp(np.interp(q, self.cdf, self.log_tau))
+
+    def expect(self, fn):
+        """E[fn(tau)] by the trapezoid rule on the table."""
+        tau = np.exp(self.log_tau)
+        w = np.diff(self.cdf)
+        vals = fn(tau)
+        return float(np.sum(0.5 * (vals[1:] + vals[:-1]) * w))
+
+
+class MixedLinfL2(Noise):
+    """pi0(z) ∝ ||z||_inf^-k exp(-||z||_2^2 / (2 sigma^2)) on R^d (seed paper Eq. 13).
+
+    Sampled exactly: T = ||z||_inf from its tabulated law (``MaxCoordinateTable``), a uniform
+    coordinate j set to ±T, the other d-1 coordinates iid N(0, sigma^2) truncated to [-T, T].
+    Certifies l-inf natively (worst case delta* = r(1, ..., 1), Theorem 3), and l2 and l1 through
+    the inclusion of those balls in the l-inf ball of the same radius. k = 0 is the Gaussian.
+    """
+
+    family = "mixed"
+    native_norm = "linf"
+    certifiable_norms = ("linf", "l2", "l1")
+    scale_name = "sigma"
+
+    def __init__(self, d, k, sigma):
+        super().__init__(d, k, sigma)
+        self._table = None
+
+    @property
+    def table(self):
+        if self._table is None:
+            self._table = MaxCoordinateTable(self.d, self.k)
+        return self._table
+
+    @classmethod
+    def from_rms(cls, d, rms, k=0.0):
+        return cls._from_rms(d, rms, k)
+
+    def _second_moment_per_scale2(self):
+        # E[z . grad log pi0] = -d and z . grad log||z||_inf = 1 give E||z||_2^2 = sigma^2 (d - k).
+        return self.d - self.k
+
+    def _sample(self, n, rng):
+        s = self.sigma
+        tau = self.table.quantile(rng.uniform(size=n))
+        mass = special.erf(tau / np.sqrt(2.0))  # 2 Phi(tau) - 1
+        v = rng.uniform(size=(n, self.d))
+        z = s * special.ndtri(0.5 + (v - 0.5) * mass[:, None])
+        face = rng.integers(0, self.d, size=n)
+        z[np.arange(n), face] = s * tau * rng.choice(np.array([-1.0, 1.0]), size=n)
+        return z
+
+    def log_pdf(self, z):
+        z = self._check_points(z)
+        s = self.sigma
+        log_norm = (np.log(2.0 * self.d) + (1.0 - self.k) * np.log(s)
+                    + (self.d - 1.0) * (np.log(s) + 0.5 * np.log(2 * np.pi)) + self.table.log_normalizer
+                    + 0.5 * np.log(2 * np.pi))
+        return -self.k * np.log(np.abs(z).max(axis=-1)) - (z**2).sum(axis=-1) / (2 * s * s) - log_norm
+
+
+FAMILIES = {
+    "gaussian": Gaussian,
+    "laplace": Laplace,
+    "l2-centripetal": L2Centripetal,
+    "l1-centripetal": L1Centripetal,
+    "linf-centripetal": LinfCentripetal,
+    "mixed-linf-l2": MixedLinfL2,
+}
