@@ -8,7 +8,6 @@ runner-up's), the reported radius is certified with probability >= 1 - alpha.
 import numpy as np
 from scipy import special
 
-from .roots import find_crossing
 
 ROUND_DOWN = 1.0 - 1e-12
 
@@ -73,38 +72,6 @@ def laplace_dp_radius(pA, pB, b):
     with np.errstate(divide="ignore", invalid="ignore"):
         r = 0.5 * b * np.log(pA / pB)
     return _down(np.where(pA > pB, r, 0.0))
-
-
-def top2_radius_from_bound(lower_bound, pA, pB, scale, rtol=1e-10):
-    """Largest r (to relative rtol, rounded down) with lower_bound(pA, r) + lower_bound(1 - pB, r) > 1.
-
-    `lower_bound(p, r)` must be a valid, vectorized lower bound non-increasing in r; `scale` is a
-    length of the order of the radii (sigma or b).
-    """
-    pA, pB = np.broadcast_arrays(np.asarray(pA, dtype=np.float64), np.asarray(pB, dtype=np.float64))
-    shape = pA.shape
-    pA, pB = pA.ravel(), pB.ravel()
-
-    def excess(r):  # increasing in r; < 0 where certified
-        return 1.0 - lower_bound(pA, r) - lower_bound(1.0 - pB, r)
-
-    out = np.zeros(pA.shape)
-    live = excess(np.zeros_like(pA)) < 0
-    if live.any():
-        idx = np.nonzero(live)[0]
-        sub = lambda r: 1.0 - lower_bound(pA[idx], r) - lower_bound(1.0 - pB[idx], r)  # noqa: E731
-        lo = np.zeros(idx.size)
-        hi = np.full(idx.size, float(scale))
-        grow = np.ones(idx.size, dtype=bool)
-        for _ in range(1000):
-            grow = sub(hi) < 0
-            if not grow.any() or hi.max() > 1e300:
-                break
-            lo = np.where(grow, hi, lo)
-            hi = np.where(grow, 2.0 * hi, hi)
-        lo, hi = find_crossing(sub, lo, hi, sub(lo), sub(hi), xtol=rtol * hi)
-        out[idx] = np.where(grow, np.inf, lo)  # certified at every radius tried: unbounded
-    return _down(out).reshape(shape)
 
 
 def linf_radius_from_l2(radius_l2, d):

@@ -120,3 +120,25 @@ def _verified(law, pA, r_guess):
         result[idx] = r[ok]
         todo[idx] = False
     return result
+
+
+def top2_radius(lower_bound, pA, pB, scale, rtol=1e-9):
+    """Largest r (to relative rtol, rounded down) with lower_bound(pA, r) + lower_bound(1 - pB, r) > 1.
+
+    `lower_bound(p, r)` must be a valid, vectorized lower bound non-increasing in r; `scale` is a
+    length of the order of the radii (sigma or b).
+    """
+    pA, pB = np.broadcast_arrays(np.asarray(pA, dtype=np.float64), np.asarray(pB, dtype=np.float64))
+    shape = pA.shape
+    pA, pB = pA.ravel(), pB.ravel()
+
+    out = np.zeros(pA.shape)
+    live = 1.0 - pA - (1.0 - pB) < 0  # the certificate at r = 0 is pA > pB
+    if live.any():
+        pl, ql = pA[live], 1.0 - pB[live]
+        excess = lambda r: 1.0 - lower_bound(pl, r) - lower_bound(ql, r)  # noqa: E731  (< 0: certified)
+        lo, hi, flo, fhi = expand_bracket(excess, np.zeros_like(pl), np.full_like(pl, float(scale)),
+                                          max_doublings=1000)
+        lo, _ = find_crossing(excess, lo, hi, flo, fhi, xtol=rtol * hi)
+        out[live] = np.where(fhi < 0, np.inf, lo)  # certified at every radius tried: unbounded
+    return out.reshape(shape)

@@ -1,0 +1,149 @@
+"""The public certificate functions: lower_bound and certified_radius for every noise and norm."""
+import functools
+
+import numpy as np
+
+from .. import _validate as V
+from ..noises import Noise
+from . import closed_forms as cf
+from . import dual
+from .law import ExactLaw
+from .norms import native_radius, radius_in_norm, resolve_norm
+
+METHODS = ("auto", "closed", "exact", "mc")
+
+
+@functools.lru_cache(maxsize=64)
+def exact_law(noise):
+    """The (cached) quadrature law of X for an L1/L2-family noise."""
+    return ExactLaw(noise)
+
+
+def _check_noise(noise):
+    if not isinstance(noise, Noise):
+        raise TypeError(f"noise must be a fastsmooth noise (e.g. fastsmooth.Gaussian(d, sigma)), got {noise!r}")
+
+
+def resolve_method(noise, method):
+    """The concrete method ('closed', 'exact' or 'mc') that `method` means for `noise`."""
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    closed_ok = noise.family in ("l1", "l2") and noise.k == 0
+    exact_ok = noise.family in ("l1", "l2")
+    if method == "auto":
+        method = "closed" if closed_ok else "exact" if exact_ok else "mc"
+    if method == "closed" and not closed_ok:
+        raise ValueError(f"method='closed' needs Gaussian or Laplace noise (k = 0), got {noise!r}; use 'exact'")
+    if method == "exact" and not exact_ok:
+        raise ValueError(f"method='exact' exists for the L1 and L2 families only, not {type(noise).__name__}; "
+                         "its certificate needs method='mc'")
+    if method == "mc":
+        raise NotImplementedError(f"method='mc' (Monte Carlo) is not available in this version; {noise!r} "
+                                  "cannot be certified yet" if not exact_ok else
+                                  "method='mc' (Monte Carlo) is not available in this version; use 'exact'")
+    return method
+
+
+def _check_opts(opts, allowed):
+    unknown = set(opts) - set(allowed)
+    if unknown:
+        raise TypeError(f"unknown option(s) {sorted(unknown)}; this method accepts {sorted(allowed) or 'none'}")
+
+
+def _out(value, scalar):
+    return float(value) if scalar else value
+
+
+def lower_bound(noise, pA, radius, norm=None, method="auto", **opts):
+    """L(r, pA): a guaranteed lower bound on the smoothed probability of the top class at every
+    x + delta with ||delta||_norm <= radius, given that it is >= pA at x.
+
+    Arguments: `pA` in [0, 1] (a number or array) is a lower bound on P(f(x + z) = c_A), z ~ noise;
+    `radius` >= 0 in the input's units (the scale the noise is added in); `norm` is "l1", "l2",
+    "linf" or None for the noise's native norm. `method` is "closed" (Gaussian/Laplace formulas),
+    "exact" (quadrature law of DESIGN §3, any k) or "auto" (closed where it exists, else exact).
+
+    Guarantee: the value never exceeds the true bound; numerical error is estimated and rounded
+    down. If pA holds with probability >= 1 - alpha, so does the bound. Returns a float for scalar
+    inputs, else an array of the broadcast shape.
+    """
+    _check_noise(noise)
+    norm = resolve_norm(noise, norm)
+    method = resolve_method(noise, method)
+    _check_opts(opts, ())
+    pA_arr = V.as_float_array("pA", pA, 0.0, 1.0)
+    r_arr = V.as_float_array("radius", radius, 0.0, None)
+    scalar = pA_arr.ndim == 0 and r_arr.ndim == 0
+    r_native = native_radius(noise, r_arr, norm)
+    if method == "closed":
+        if noise.family == "l2":
+            out = cf.gaussian_lower_bound(pA_arr, r_native, noise.sigma)
+        else:
+            out = cf.laplace_lower_bound(pA_arr, r_native, noise.b)
+        out = np.where(r_native == 0, pA_arr, out)
+    else:
+        out = dual.lower_bound(exact_law(noise), r_native, pA_arr)
+    return _out(out, scalar)
+
+
+def _closed_binary_radius(noise, pA):
+    if noise.family == "l2":
+        return cf.gaussian_radius(pA, noise.sigma)
+    return cf.laplace_radius(pA, noise.b)
+
+
+def native_binary_radius(noise, pA, method):
+    """Binary certified radius in the native norm, computed directly (no curve)."""
+    if method == "closed":
+        return _closed_binary_radius(noise, pA)
+    return dual.binary_radius(exact_law(noise), pA, noise.scale)
+
+
+def certified_radius(noise, pA, pB=None, norm=None, method="auto", **opts):
+    """The certified radius around x in `norm`: the smoothed classifier's top class at x is also its
+    top class at every x + delta with ||delta||_norm < radius.
+
+    Arguments: `pA` in [0, 1] is a lower bound on the top class's probability under the noise, `pB`
+    (optional) an upper bound on the runner-up's; without pB the binary certificate L > 1/2 is used,
+    with it the top-2 certificate L(r, pA) > 1 - L(r, 1 - pB). Numbers or arrays (broadcast); the
+    result has the broadcast shape (a float for scalars), 0 where nothing is certified, inf where
+    every radius is (pA = 1). `norm` is "l1", "l2", "linf" or None (the noise's native norm); a norm
+    the noise cannot certify raises ValueError. `method`: "auto", "closed" or "exact" as in
+    `lower_bound`. Option `use_curve` (None: when faster; True; False) picks the cached
+    ``RadiusCurve`` for binary radii.
+
+    Guarantee: the radius is never larger than the exact certified radius for the given pA (and
+    pB); numerical error is estimated and rounded down. If pA (and pB) hold jointly with
+    probability >= 1 - alpha, the radius is certified with probability >= 1 - alpha.
+    """
+    _check_noise(noise)
+    norm = resolve_norm(noise, norm)
+    method = resolve_method(noise, method)
+    _check_opts(opts, ("use_curve",))
+    pA_arr = V.as_float_array("pA", pA, 0.0, 1.0)
+    if pB is None:
+        scalar = pA_arr.ndim == 0
+        use_curve = opts.get("use_curve")
+        if use_curve not in (None, True, False):
+            raise TypeError(f"use_curve must be None, True or False, got {use_curve!r}")
+        from .curves import RadiusCurve
+        if use_curve is None:
+            use_curve = method == "exact" and (pA_arr.size > 8 or RadiusCurve.available(noise, method))
+        if use_curve:
+            out = RadiusCurve(noise, norm=norm, method=method).radius(pA_arr)
+        else:
+            out = radius_in_norm(noise, native_binary_radius(noise, pA_arr, method), norm)
+        return _out(out, scalar)
+    pB_arr = V.as_float_array("pB", pB, 0.0, 1.0)
+    pA_arr, pB_arr = np.broadcast_arrays(pA_arr, pB_arr)
+    scalar = pA_arr.ndim == 0
+    if method == "closed" and noise.family == "l2":
+        out = cf.gaussian_radius(pA_arr, noise.sigma, pB_arr)
+    else:
+        if method == "closed":
+            bound = lambda p, r: cf.laplace_lower_bound(p, r, noise.b)  # noqa: E731
+        else:
+            law = exact_law(noise)
+            bound = lambda p, r: dual.lower_bound(law, r, p)  # noqa: E731
+        out = dual.top2_radius(bound, pA_arr, pB_arr, noise.scale)
+    return _out(radius_in_norm(noise, out, norm), scalar)

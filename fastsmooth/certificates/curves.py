@@ -1,0 +1,188 @@
+"""Radius curves: the binary certified radius as a function of pA, built once per (noise, method)
+and looked up for many pA at once (DESIGN §1: one search per radius gives the whole curve).
+
+The curve tabulates y_i = Phi^-1(pA_needed(r_i)), an upper bound on the least pA certifying r_i,
+on a grid of radii, and interpolates r as a monotone (PCHIP) function of y. Lookups subtract a
+relative margin that bounds the interpolation error, estimated by comparing the interpolant of a
+half-size table with directly computed midpoints (the final table, twice as dense, is more
+accurate than that estimate). Curves are cached in memory and on disk (atomic writes; a file whose
+key or contents do not check out is ignored and rebuilt).
+"""
+import hashlib
+import json
+import os
+import tempfile
+import warnings
+
+import numpy as np
+from scipy import interpolate, special
+
+from .. import __version__
+from .. import _validate as V
+from . import api
+from .norms import radius_in_norm, resolve_norm
+
+CURVE_FORMAT = 1
+TARGET_MARGIN = 1e-4
+_MEMORY = {}
+
+
+def cache_dir():
+    """$FASTSMOOTH_CACHE_DIR, else $XDG_CACHE_HOME/fastsmooth, else ~/.cache/fastsmooth."""
+    root = os.environ.get("FASTSMOOTH_CACHE_DIR")
+    if root:
+        return root
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "fastsmooth")
+
+
+def _key(noise, method, pA_max):
+    law = api.exact_law(noise)
+    key = {"format": CURVE_FORMAT, "version": __version__, "noise": noise.params(), "method": method,
+           "pA_max": repr(float(pA_max)), "target_margin": TARGET_MARGIN,
+           "quadrature": {"panels": law.base.edges.size - 1, "order": law.base.nodes_t.shape[1],
+                          "t_max": float(law.base.edges[-1])}}
+    return json.dumps(key, sort_keys=True)
+
+
+def _path(key, directory):
+    return os.path.join(directory, "curve-" + hashlib.sha256(key.encode()).hexdigest()[:32] + ".npz")
+
+
+def _valid_table(y, r, margin):
+    return (y.ndim == 1 and y.shape == r.shape and y.size >= 3 and np.isfinite(y).all() and np.isfinite(r).all()
+            and y[0] == 0.0 and r[0] == 0.0 and (np.diff(y) > 0).all() and (np.diff(r) >= 0).all()
+            and np.isfinite(margin) and 0.0 <= margin <= 0.01)
+
+
+def _load(path, key):
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if str(data["key"]) != key:
+                return None
+            y, r, margin = data["y"].astype(np.float64), data["r"].astype(np.float64), float(data["margin"])
+    except Exception:  # missing, truncated, foreign or corrupt: rebuild
+        return None
+    return (y, r, margin) if _valid_table(y, r, margin) else None
+
+
+def _save(path, key, y, r, margin):
+    directory = os.path.dirname(path)
+    try:
+        os.makedirs(directory, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".curve-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                np.savez(fh, key=np.array(key), y=y, r=r, margin=np.array(margin))
+            os.replace(tmp, path)  # atomic: readers see the old file or the whole new one
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+    except OSError as exc:
+        warnings.warn(f"fastsmooth could not write the radius-curve cache {path}: {exc}", stacklevel=3)
+
+
+def _monotone(r, y):
+    """Sort by r, make y a running maximum (still an upper bound at each r) and drop repeats of y."""
+    order = np.argsort(r)
+    r, y = r[order], np.maximum.accumulate(y[order])
+    keep = np.concatenate([[True], np.diff(y) > 0])
+    return r[keep], y[keep]
+
+
+def _build(noise, method, pA_max, progress=None):
+    """Tabulate (y, r) from r = 0 to past the radius of pA_max; returns y, r, margin."""
+    r_top = float(api.native_binary_radius(noise, np.array([pA_max]), method)[0]) * 1.02
+    if not np.isfinite(r_top) or r_top <= 0:
+        raise ValueError(f"cannot build a radius curve up to pA_max = {pA_max}: radius {r_top}")
+
+    def table_y(r):
+        return special.ndtri(api.dual.pA_needed(api.exact_law(noise), r))
+
+    n = 48
+    r = np.unique(np.concatenate([np.linspace(0, r_top, n + 1)[1:], r_top * np.geomspace(1e-4, 1, n)]))
+    y = table_y(r)
+    while True:
+        r_all, y_all = _monotone(np.concatenate([[0.0], r]), np.concatenate([[0.0], y]))
+        coarse = interpolate.PchipInterpolator(y_all, r_all)
+        r_mid = 0.5 * (r_all[1:] + r_all[:-1])
+        y_mid = table_y(r_mid)
+        inside = (y_mid > y_all[0]) & (y_mid < y_all[-1])
+        rel = np.abs(coarse(y_mid[inside]) - r_mid[inside]) / r_mid[inside]
+        margin = float(rel.max()) if rel.size else 0.0
+        r, y = np.concatenate([r, r_mid]), np.concatenate([y, y_mid])
+        if progress is not None:
+            progress(r.size, margin)
+        if margin <= TARGET_MARGIN or r.size > 20000:
+            break
+    r_all, y_all = _monotone(np.concatenate([[0.0], r]), np.concatenate([[0.0], y]))
+    return y_all, r_all, margin
+
+
+class RadiusCurve:
+    """The binary certified radius R(pA) of one (noise, norm, method), by conservative lookup.
+
+    ``curve.radius(pA)`` (or ``curve(pA)``) takes a number or an array of pA in [0, 1] and returns
+    radii in `norm` of the same shape: 0 for pA <= 1/2, inf for pA = 1. Lookups are never above
+    the directly computed radius: the interpolated radius is lowered by the estimated interpolation
+    error (``margin``, below 1e-4 relative). pA above ``pA_max`` is computed directly.
+
+    Building costs one table of pA_needed(r) (a few seconds at most); the table is cached on disk
+    (``cache_dir()``; pass cache=False to skip) keyed by every parameter and the library version.
+    For Gaussian and Laplace noise with method "closed" the closed forms are used, with no table.
+    """
+
+    def __init__(self, noise, norm=None, method="auto", pA_max=1.0 - 1e-6, cache=True, progress=None):
+        api._check_noise(noise)
+        self.noise = noise
+        self.norm = resolve_norm(noise, norm)
+        self.method = api.resolve_method(noise, method)
+        self.pA_max = V.check_real("pA_max", pA_max)
+        if not 0.5 < self.pA_max < 1.0:
+            raise ValueError(f"pA_max must lie in (0.5, 1), got {pA_max}")
+        self.margin = 0.0
+        if self.method == "closed":
+            return
+        key = _key(noise, self.method, self.pA_max)
+        table = _MEMORY.get(key)
+        path = _path(key, cache_dir())
+        if table is None and cache:
+            table = _load(path, key)
+        if table is None:
+            table = _build(noise, self.method, self.pA_max, progress)
+            if cache:
+                _save(path, key, *table)
+        _MEMORY[key] = table
+        self._y, self._r, self.margin = table
+        self._interp = interpolate.PchipInterpolator(self._y, self._r)
+        self._y_top = self._y[-1]
+
+    @staticmethod
+    def available(noise, method, pA_max=1.0 - 1e-6):
+        """Whether a curve for (noise, method) is already built (in memory or in the disk cache)."""
+        if method == "closed":
+            return True
+        key = _key(noise, method, pA_max)
+        return key in _MEMORY or os.path.exists(_path(key, cache_dir()))
+
+    def radius(self, pA):
+        pA = V.as_float_array("pA", pA, 0.0, 1.0)
+        if self.method == "closed":
+            native = api.native_binary_radius(self.noise, pA, "closed")
+        else:
+            flat = pA.ravel()
+            native = np.zeros(flat.shape)
+            y = special.ndtri(np.clip(flat, 0.5, 1.0))
+            inside = (flat > 0.5) & (y <= self._y_top)
+            native[inside] = self._interp(y[inside]) * (1.0 - self.margin - 1e-9)
+            beyond = (flat > 0.5) & ~inside
+            if beyond.any():
+                native[beyond] = api.native_binary_radius(self.noise, flat[beyond], self.method)
+            native = np.maximum(native, 0.0).reshape(pA.shape)
+        out = radius_in_norm(self.noise, native, self.norm)
+        return float(out) if pA.ndim == 0 else out
+
+    __call__ = radius
+
+    def __repr__(self):
+        return f"RadiusCurve({self.noise!r}, norm={self.norm!r}, method={self.method!r}, margin={self.margin:.2g})"
