@@ -77,7 +77,7 @@ def pA_needed(law, r, estimate=False):
         rl = r[live]
         x0 = -quantile(law, rl, np.full_like(rl, 0.5))
         if estimate:
-            value = _pA_needed_value(law.cdf_estimate(rl, x0), law.cdf_estimate(rl, -x0), x0)
+            value = _pA_needed_value(law.cdf_estimate(rl, x0), law.cdf_estimate(rl, -x0, strict=True), x0)
         else:
             _, cdf_up, _, _ = law.bounds(rl, x0)
             _, cdf_up_strict, _, _ = law.bounds(rl, -x0, strict=True)
@@ -99,8 +99,9 @@ def binary_radius(law, pA, scale, rtol=1e-9):
     if live.any():
         pl = pA[live]
         target = special.ndtri(pl)
-        # ndtri makes the function nearly linear in r (exactly so for the Gaussian).
-        f = lambda r: special.ndtri(pA_needed(law, r, estimate=True)) - target  # noqa: E731
+        # ndtri makes the function nearly linear in r (exactly so for the Gaussian); the cap keeps
+        # it finite where pA_needed rounds to 1, so the secant steps stay useful.
+        f = lambda r: np.minimum(special.ndtri(pA_needed(law, r, estimate=True)), 40.0) - target  # noqa: E731
         lo, hi, flo, fhi = expand_bracket(f, np.zeros_like(pl), np.full_like(pl, float(scale)))
         lo, _ = find_crossing(f, lo, hi, flo, fhi, rtol * hi, ftol=1e-11)
         out[live] = _verified(law, pl, lo)

@@ -71,12 +71,12 @@ class ExactLaw:
         self.tail = 2.0 * special.ndtr(-t_max)
         self._conditional_law = self._conditional_l2 if noise.family == "l2" else self._conditional_l1
 
-    def _conditional(self, r, x, R, strict):
+    def _conditional(self, r, x, R, strict, state_only=False):
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            return self._conditional_law(r, x, R, strict)
+            return self._conditional_law(r, x, R, strict, state_only)
 
     # -- conditional laws: (P(X <= x | R), P(X > x | R)), or (P(X < x | R), P(X >= x | R)) if strict
-    def _conditional_l2(self, r, x, R, strict):
+    def _conditional_l2(self, r, x, R, strict, state_only):
         k, s, d = self.noise.k, self.noise.sigma, self.noise.d
         if k == 0:
             w = np.broadcast_to(2.0 * s * s * x, np.broadcast_shapes(np.shape(x), np.shape(R)))
@@ -95,9 +95,11 @@ class ExactLaw:
         p_high = np.clip((2.0 * r * R - w - r * r) / four_rR, 0.0, 1.0)  # (1 - u1*) / 2
         h = 0.5 * (d - 1)
         state = np.where(p_low <= 0.0, 0, np.where(p_high <= 0.0, 2, 1))
+        if state_only:
+            return None, None, state
         return special.betainc(h, h, p_low), special.betainc(h, h, p_high), state
 
-    def _conditional_l1(self, r, x, R, strict):
+    def _conditional_l1(self, r, x, R, strict, state_only):
         k, b, d = self.noise.k, self.noise.b, self.noise.d
         shape = np.broadcast_shapes(np.shape(r), np.shape(x), np.shape(R))
         x = np.broadcast_to(x, shape)
@@ -117,21 +119,16 @@ class ExactLaw:
             delta = R * eps
         z_star = 0.5 * (r - delta)
         t = np.clip(z_star / R, 0.0, 1.0)
-        upper_tail = 0.5 * np.exp((d - 1) * np.log1p(-np.minimum(t, 1.0)))  # P(z1 > z* | R)
-        upper_tail = np.where(t >= 1.0, 0.0, upper_tail)
+        below, above = x < lo_atom, x > hi_atom
+        at_lo, at_hi = x == lo_atom, x == hi_atom
+        state = np.where(below, 0, np.where(above | (t >= 1.0), 2,
+                                            np.where(at_lo, 3, np.where(at_hi, 4, 1))))
+        if state_only:
+            return None, None, state
+        sf = np.where(t >= 1.0, 0.0, 0.5 * np.exp((d - 1) * np.log1p(-t)))  # P(z1 > z* | R)
+        sf = np.where(below, 1.0, np.where(above, 0.0, sf))
+        cdf = np.where(below, 0.0, np.where(above, 1.0, 1.0 - sf))
         hi_mass = np.where(has_hi, 0.5 * np.exp((d - 1) * np.log1p(-np.minimum(r / R, 1.0))), 0.0)
-        cdf = 1.0 - upper_tail
-        sf = upper_tail
-        state = np.where(t >= 1.0, 2, 1)
-        below = x < lo_atom
-        cdf = np.where(below, 0.0, cdf)
-        sf = np.where(below, 1.0, sf)
-        above = x > hi_atom
-        cdf = np.where(above, 1.0, cdf)
-        sf = np.where(above, 0.0, sf)
-        at_lo = x == lo_atom
-        at_hi = x == hi_atom
-        state = np.where(below, 0, np.where(above, 2, np.where(at_lo, 3, np.where(at_hi, 4, state))))
         if strict:
             cdf = np.where(at_lo, 0.0, np.where(at_hi, 1.0 - hi_mass, cdf))
             sf = np.where(at_lo, 1.0, np.where(at_hi, hi_mass, sf))
@@ -156,7 +153,7 @@ class ExactLaw:
         int_sf = np.einsum("mpo,po->m", sf, rule.weights)
         if not kinks:
             return int_cdf, int_sf
-        edge_state = self._conditional(r[:, None], x[:, None], rule.edge_radius[None], strict)[2]
+        edge_state = self._conditional(r[:, None], x[:, None], rule.edge_radius[None], strict, state_only=True)[2]
         seq_state = np.concatenate([edge_state[:, :-1, None], state, edge_state[:, 1:, None]], axis=2)
         seq_t = np.concatenate([rule.edges[:-1, None], rule.nodes_t, rule.edges[1:, None]], axis=1)
         change = seq_state[..., 1:] != seq_state[..., :-1]
@@ -177,9 +174,9 @@ class ExactLaw:
         hi = np.take_along_axis(t_seq, pos + 1, 1)
         state_lo = np.take_along_axis(seq_state[rows, panels], pos, 1)
         rr, xx = r[rows][:, None], x[rows][:, None]
-        for _ in range(60):
+        for _ in range(42):  # a panel / 2^42: far below any effect on the integral
             mid = 0.5 * (lo + hi)
-            same = self._conditional(rr, xx, rule.radius_at(mid), strict)[2] == state_lo
+            same = self._conditional(rr, xx, rule.radius_at(mid), strict, state_only=True)[2] == state_lo
             lo, hi = np.where(same, mid, lo), np.where(same, hi, mid)
         edge_hi = rule.edges[panels + 1][:, None]
         cuts = np.sort(np.where(valid, 0.5 * (lo + hi), edge_hi), axis=1)
@@ -193,11 +190,11 @@ class ExactLaw:
         int_sf += np.bincount(rows, (s2 * wt).sum((1, 2)), minlength=r.size)
         return int_cdf, int_sf
 
-    def cdf_estimate(self, r, x):
-        """P(X <= x) by the base rule, for searches (no error bound); r and x broadcast."""
+    def cdf_estimate(self, r, x, strict=False):
+        """P(X <= x) (P(X < x) if strict) by the base rule, for searches (no error bound)."""
         r, x = np.broadcast_arrays(np.asarray(r, dtype=np.float64), np.asarray(x, dtype=np.float64))
         shape = r.shape
-        return self._integrate(self.base, r.ravel(), x.ravel(), False, kinks=True)[0].reshape(shape)
+        return self._integrate(self.base, r.ravel(), x.ravel(), strict, kinks=True)[0].reshape(shape)
 
     def bounds(self, r, x, strict=False):
         """Guaranteed-up-to-estimated-error bounds (cdf_low, cdf_up, sf_low, sf_up).
