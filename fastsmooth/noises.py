@@ -96,6 +96,13 @@ class _RadialNoise(Noise):
         g = special.gammainccinv(a, q) if upper else special.gammaincinv(a, q)
         return self.scale * np.sqrt(2.0 * g) if kind == "squared" else self.scale * g
 
+    def radius_cdf(self, radius, upper=False):
+        """P(R <= radius) (or P(R > radius) if upper=True) for R = ||z|| in the native norm."""
+        a, kind = self._radius_shape()
+        u = np.asarray(radius, dtype=np.float64) / self.scale
+        g = 0.5 * u * u if kind == "squared" else u
+        return special.gammaincc(a, g) if upper else special.gammainc(a, g)
+
     def _sample_radius(self, n, rng):
         a, kind = self._radius_shape()
         g = rng.standard_gamma(a, size=n)

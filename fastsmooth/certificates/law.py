@@ -48,6 +48,12 @@ class RadialQuadrature:
         self.edge_radius = self.radius_at(self.edges)
         self.unit_nodes, self.unit_weights = u, wu
 
+    def t_at(self, radius):
+        """Phi^-1(F_R(radius)), computed from the smaller tail."""
+        low = self.noise.radius_cdf(radius)
+        high = self.noise.radius_cdf(radius, upper=True)
+        return np.where(low < 0.5, special.ndtri(low), -special.ndtri(high))
+
     def radius_at(self, t):
         t = np.asarray(t, dtype=np.float64)
         low = self.noise.radius_quantile(special.ndtr(np.minimum(t, 0.0)))
@@ -153,34 +159,45 @@ class ExactLaw:
         int_sf = np.einsum("mpo,po->m", sf, rule.weights)
         if not kinks:
             return int_cdf, int_sf
+        # X is singular at z = delta*, i.e. at R = r: for k > 0 the event {X > x} lives in a spike around
+        # R = r that can fall between nodes, so R = r is always a cut of the panel that holds it.
+        t_r = rule.t_at(r)
+        n_panels = rule.edges.size - 1
+        p_r = np.clip(np.searchsorted(rule.edges, t_r) - 1, 0, n_panels - 1)
+        has_r = (t_r > rule.edges[0]) & (t_r < rule.edges[-1])
         edge_state = self._conditional(r[:, None], x[:, None], rule.edge_radius[None], strict, state_only=True)[2]
         seq_state = np.concatenate([edge_state[:, :-1, None], state, edge_state[:, 1:, None]], axis=2)
         seq_t = np.concatenate([rule.edges[:-1, None], rule.nodes_t, rule.edges[1:, None]], axis=1)
-        change = seq_state[..., 1:] != seq_state[..., :-1]
-        rows, panels = np.nonzero(change.any(axis=2))
+        split = (seq_state[..., 1:] != seq_state[..., :-1]).any(axis=2)
+        split[np.nonzero(has_r)[0], p_r[has_r]] = True
+        rows, panels = np.nonzero(split)
         if rows.size == 0:
             return int_cdf, int_sf
         # Remove the plain rule's contribution of the split panels ...
         w = rule.weights[panels]
         int_cdf -= np.bincount(rows, (cdf[rows, panels] * w).sum(1), minlength=r.size)
         int_sf -= np.bincount(rows, (sf[rows, panels] * w).sum(1), minlength=r.size)
-        # ... locate each regime change ...
-        ch = change[rows, panels]
-        n_kinks = int(ch.sum(1).max())
-        pos = np.argsort(~ch, axis=1, kind="stable")[:, :n_kinks]
-        valid = np.take_along_axis(ch, pos, 1)
-        t_seq = seq_t[panels]
-        lo = np.take_along_axis(t_seq, pos, 1)
-        hi = np.take_along_axis(t_seq, pos + 1, 1)
-        state_lo = np.take_along_axis(seq_state[rows, panels], pos, 1)
+        # ... locate each regime change (t_r joins the points whose states are compared) ...
+        edge_lo, edge_hi = rule.edges[panels][:, None], rule.edges[panels + 1][:, None]
+        forced = np.where((has_r[rows] & (p_r[rows] == panels))[:, None], t_r[rows][:, None], edge_hi)
+        t_seq = np.sort(np.concatenate([seq_t[panels], forced], axis=1), axis=1)
         rr, xx = r[rows][:, None], x[rows][:, None]
-        for _ in range(42):  # a panel / 2^42: far below any effect on the integral
-            mid = 0.5 * (lo + hi)
-            same = self._conditional(rr, xx, rule.radius_at(mid), strict, state_only=True)[2] == state_lo
-            lo, hi = np.where(same, mid, lo), np.where(same, hi, mid)
-        edge_hi = rule.edges[panels + 1][:, None]
-        cuts = np.sort(np.where(valid, 0.5 * (lo + hi), edge_hi), axis=1)
-        ends = np.concatenate([rule.edges[panels][:, None], cuts, edge_hi], axis=1)
+        st = self._conditional(rr, xx, rule.radius_at(t_seq), strict, state_only=True)[2]
+        ch = st[:, 1:] != st[:, :-1]
+        n_kinks = int(ch.sum(1).max())
+        cuts = forced
+        if n_kinks:
+            pos = np.argsort(~ch, axis=1, kind="stable")[:, :n_kinks]
+            valid = np.take_along_axis(ch, pos, 1)
+            lo = np.take_along_axis(t_seq, pos, 1)
+            hi = np.take_along_axis(t_seq, pos + 1, 1)
+            state_lo = np.take_along_axis(st, pos, 1)
+            for _ in range(42):  # a panel / 2^42: far below any effect on the integral
+                mid = 0.5 * (lo + hi)
+                same = self._conditional(rr, xx, rule.radius_at(mid), strict, state_only=True)[2] == state_lo
+                lo, hi = np.where(same, mid, lo), np.where(same, hi, mid)
+            cuts = np.concatenate([cuts, np.where(valid, 0.5 * (lo + hi), edge_hi)], axis=1)
+        ends = np.concatenate([edge_lo, np.sort(cuts, axis=1), edge_hi], axis=1)
         # ... and integrate the pieces.
         a, b = ends[:, :-1, None], ends[:, 1:, None]
         t = a + (b - a) * rule.unit_nodes
@@ -190,11 +207,16 @@ class ExactLaw:
         int_sf += np.bincount(rows, (s2 * wt).sum((1, 2)), minlength=r.size)
         return int_cdf, int_sf
 
-    def cdf_estimate(self, r, x, strict=False):
-        """P(X <= x) (P(X < x) if strict) by the base rule, for searches (no error bound)."""
+    def estimates(self, r, x, strict=False):
+        """(P(X <= x), P(X > x)) (P(X < x), P(X >= x) if strict) by the base rule, no error bound."""
         r, x = np.broadcast_arrays(np.asarray(r, dtype=np.float64), np.asarray(x, dtype=np.float64))
         shape = r.shape
-        return self._integrate(self.base, r.ravel(), x.ravel(), strict, kinks=True)[0].reshape(shape)
+        cdf, sf = self._integrate(self.base, r.ravel(), x.ravel(), strict, kinks=True)
+        return cdf.reshape(shape), sf.reshape(shape)
+
+    def cdf_estimate(self, r, x, strict=False):
+        """P(X <= x) (P(X < x) if strict) by the base rule, for searches (no error bound)."""
+        return self.estimates(r, x, strict)[0]
 
     def bounds(self, r, x, strict=False):
         """Guaranteed-up-to-estimated-error bounds (cdf_low, cdf_up, sf_low, sf_up).
