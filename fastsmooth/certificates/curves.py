@@ -125,7 +125,8 @@ class RadiusCurve:
     ``curve.radius(pA)`` (or ``curve(pA)``) takes a number or an array of pA in [0, 1] and returns
     radii in `norm` of the same shape: 0 for pA <= 1/2, inf for pA = 1. Lookups are never above
     the directly computed radius: the interpolated radius is lowered by the estimated interpolation
-    error (``margin``, below 1e-4 relative). pA above ``pA_max`` is computed directly.
+    error (``margin``, below 1e-4 relative). pA above ``pA_max``, and pA so close to 1/2 that the
+    radius lies below the table's first entry (1e-4 of its last), are computed directly.
 
     Building costs one table of pA_needed(r) (a few seconds at most); the table is cached on disk
     (``cache_dir()``; pass cache=False to skip) keyed by every parameter and the library version.
@@ -155,7 +156,9 @@ class RadiusCurve:
         _MEMORY[key] = table
         self._y, self._r, self.margin = table
         self._interp = interpolate.PchipInterpolator(self._y, self._r)
-        self._y_top = self._y[-1]
+        # Below the first tabulated radius the curve would be a straight line from (0, 0); radii there are
+        # tiny (pA within ~1e-5 of 1/2) and computed directly instead.
+        self._y_top, self._y_first = self._y[-1], self._y[1]
 
     @staticmethod
     def available(noise, method, pA_max=1.0 - 1e-6):
@@ -173,7 +176,7 @@ class RadiusCurve:
             flat = pA.ravel()
             native = np.zeros(flat.shape)
             y = special.ndtri(np.clip(flat, 0.5, 1.0))
-            inside = (flat > 0.5) & (y <= self._y_top)
+            inside = (flat > 0.5) & (y <= self._y_top) & (y >= self._y_first)
             native[inside] = self._interp(y[inside]) * (1.0 - self.margin - 1e-9)
             beyond = (flat > 0.5) & ~inside
             if beyond.any():
