@@ -100,7 +100,7 @@ def _build(noise, method, pA_max, progress=None):
         return special.ndtri(api.dual.pA_needed(api.exact_law(noise), r))
 
     n = 48
-    r = np.unique(np.concatenate([np.linspace(0, r_top, n + 1)[1:], r_top * np.geomspace(1e-4, 1, n)]))
+    r = np.unique(np.concatenate([np.linspace(0, r_top, n + 1)[1:], r_top * np.geomspace(1e-6, 1, n)]))
     y = table_y(r)
     while True:
         r_all, y_all = _monotone(np.concatenate([[0.0], r]), np.concatenate([[0.0], y]))
@@ -126,7 +126,7 @@ class RadiusCurve:
     radii in `norm` of the same shape: 0 for pA <= 1/2, inf for pA = 1. Lookups are never above
     the directly computed radius: the interpolated radius is lowered by the estimated interpolation
     error (``margin``, below 1e-4 relative). pA above ``pA_max``, and pA so close to 1/2 that the
-    radius lies below the table's first entry (1e-4 of its last), are computed directly.
+    radius lies below the table's first entry (1e-6 of its last), are computed directly.
 
     Building costs one table of pA_needed(r) (a few seconds at most); the table is cached on disk
     (``cache_dir()``; pass cache=False to skip) keyed by every parameter and the library version.
