@@ -24,6 +24,7 @@ from .norms import radius_in_norm, resolve_norm
 
 CURVE_FORMAT = 1
 TARGET_MARGIN = 1e-4
+PA_SLACK = 2e-11
 _MEMORY = {}
 
 
@@ -175,7 +176,9 @@ class RadiusCurve:
         else:
             flat = pA.ravel()
             native = np.zeros(flat.shape)
-            y = special.ndtri(np.clip(flat, 0.5, 1.0))
+            # Looking up at pA - PA_SLACK absorbs the absolute rounding (~1e-12) of the tabulated pA_needed,
+            # which matters relative to pA - 1/2 for tiny radii.
+            y = special.ndtri(np.clip(flat - PA_SLACK, 0.5, 1.0))
             inside = (flat > 0.5) & (y <= self._y_top) & (y >= self._y_first)
             native[inside] = self._interp(y[inside]) * (1.0 - self.margin - 1e-9)
             beyond = (flat > 0.5) & ~inside
