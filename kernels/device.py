@@ -1,0 +1,313 @@
+"""Per-sample device functions, written once and compiled for every target.
+
+``define(jit)`` returns a namespace of functions compiled with `jit`: ``numba.njit`` for the CPU,
+``numba.cuda.jit(device=True)`` for CUDA (and its simulator), or the identity for plain Python
+(a slow reference the tests use). Nothing here allocates: every function works on scalars and on
+one output row.
+
+Random numbers: Philox4x32-10 keyed by the seed (two 32-bit words). The counter of a draw is
+(block, sample index low, sample index high, stream): sample i's numbers depend on (seed, stream,
+i) only, never on the batch, the thread or the launch shape. Each block yields four 32-bit words.
+Within a sample, block indices are laid out in fixed ranges so that a rejection loop never shifts
+another variate's numbers:
+
+    blocks 0..1023          first Gamma variate (Marsaglia-Tsang attempts; 1023 = boost uniform)
+    blocks 1024..2047       second Gamma variate
+    blocks 2048, 2049       first attempts of both Gamma variates, a normal, a sign (L1, L2 reductions)
+    blocks 2050, 2051       the face index, sign and table uniform (mixed), the face (Linf)
+    blocks 4096 + j         coordinate words j (four coordinates per block)
+"""
+import math
+
+import numpy as np
+
+from .logratio import log_ratio_l1, log_ratio_l2, log_ratio_mixed
+
+GAMMA_A, GAMMA_B, EXTRA, COORDS = 0, 1024, 2048, 4096
+STREAM_FILL, STREAM_REDUCE, STREAM_PILOT = 0, 1, 2
+
+
+def define(jit):
+    M0, M1 = np.uint64(0xD2511F53), np.uint64(0xCD9E8D57)
+    W0, W1 = np.uint64(0x9E3779B9), np.uint64(0xBB67AE85)
+    MASK, S32 = np.uint64(0xFFFFFFFF), np.uint64(32)
+    INV32 = 1.0 / 4294967296.0
+    INV31 = 1.0 / 2147483648.0
+    HIGH_BIT, LOW31 = np.uint64(0x80000000), np.uint64(0x7FFFFFFF)
+    TWO_PI = 2.0 * math.pi
+    ratio_l2, ratio_l1, ratio_mixed = jit(log_ratio_l2), jit(log_ratio_l1), jit(log_ratio_mixed)
+
+    @jit
+    def philox(c0, c1, c2, c3, k0, k1):
+        """Philox4x32-10 on uint64 words holding 32-bit values."""
+        for _ in range(10):
+            p0 = M0 * c0
+            p1 = M1 * c2
+            c0, c1, c2, c3 = ((p1 >> S32) ^ c1 ^ k0, p1 & MASK, (p0 >> S32) ^ c3 ^ k1, p0 & MASK)
+            k0 = (k0 + W0) & MASK
+            k1 = (k1 + W1) & MASK
+        return c0, c1, c2, c3
+
+    @jit
+    def block(k0, k1, index, stream, b):
+        """The four words of block b of sample `index` (a uint64) in `stream`."""
+        return philox(np.uint64(b), index & MASK, index >> S32, np.uint64(stream), k0, k1)
+
+    @jit
+    def uniform(w):
+        """A float64 in (0, 1) from a 32-bit word."""
+        return (float(np.int64(w)) + 0.5) * INV32  # via int64: a fast, exact conversion of a 32-bit value
+
+    @jit
+    def signed_uniform(w):
+        """(sign, u) from one word: the top bit a sign, the other 31 bits u in (0, 1)."""
+        sign = -1.0 if (w & HIGH_BIT) else 1.0
+        return sign, (float(np.int64(w & LOW31)) + 0.5) * INV31
+
+    @jit
+    def uniform53(w_hi, w_lo):
+        """A float64 in [0, 1) with 53 random bits from two words."""
+        return float(np.int64((w_hi << np.uint64(21)) ^ (w_lo >> np.uint64(11)))) * (1.0 / 9007199254740992.0)
+
+    @jit
+    def normal_pair(w0, w1):
+        """Two independent standard normals by Box-Muller."""
+        rad = math.sqrt(-2.0 * math.log(uniform(w0)))
+        ang = TWO_PI * uniform(w1)
+        return rad * math.cos(ang), rad * math.sin(ang)
+
+    @jit
+    def gamma(a, k0, k1, index, stream, base):
+        """A Gamma(a) variate (Marsaglia-Tsang; a < 1 boosted by U^(1/a)) from blocks base.."""
+        shape = a if a >= 1.0 else a + 1.0
+        dd = shape - 1.0 / 3.0
+        c = 1.0 / math.sqrt(9.0 * dd)
+        value = dd  # the mode, returned only if 2044 attempts all reject (probability < 1e-1000)
+        for b in range(1022):
+            w0, w1, w2, w3 = block(k0, k1, index, stream, base + b)
+            n1, n2 = normal_pair(w0, w1)
+            done = False
+            for attempt in range(2):
+                x = n1 if attempt == 0 else n2
+                u = uniform(w2) if attempt == 0 else uniform(w3)
+                v = 1.0 + c * x
+                if v > 0.0:
+                    v = v * v * v
+                    if u < 1.0 - 0.0331 * x * x * x * x or math.log(u) < 0.5 * x * x + dd * (1.0 - v + math.log(v)):
+                        value = dd * v
+                        done = True
+                        break
+            if done:
+                break
+        if a < 1.0:
+            w0, w1, w2, w3 = block(k0, k1, index, stream, base + 1023)
+            value *= math.exp(math.log(uniform(w0)) / a)
+        return value
+
+    @jit
+    def gamma_try(a, n, w):
+        """One Marsaglia-Tsang attempt for Gamma(a), a >= 1, from a normal and a word; -1 if rejected."""
+        dd = a - 1.0 / 3.0
+        c = 1.0 / math.sqrt(9.0 * dd)
+        v = 1.0 + c * n
+        if v <= 0.0:
+            return -1.0
+        v = v * v * v
+        u = uniform(w)
+        if u < 1.0 - 0.0331 * n * n * n * n or math.log(u) < 0.5 * n * n + dd * (1.0 - v + math.log(v)):
+            return dd * v
+        return -1.0
+
+    @jit
+    def ndtri(p):
+        """Phi^-1(p) for p in (0, 1): Acklam's rational approximation and one Halley step."""
+        if p < 0.02425:
+            q = math.sqrt(-2.0 * math.log(p))
+            x = ((((((-7.784894002430293e-03 * q - 3.223964580411365e-01) * q - 2.400758277161838e+00) * q
+                    - 2.549732539343734e+00) * q + 4.374664141464968e+00) * q + 2.938163982698783e+00)
+                 / ((((7.784695709041462e-03 * q + 3.224671290700398e-01) * q + 2.445134137142996e+00) * q
+                     + 3.754408661907416e+00) * q + 1.0))
+        elif p > 1.0 - 0.02425:
+            q = math.sqrt(-2.0 * math.log1p(-p))
+            x = -((((((-7.784894002430293e-03 * q - 3.223964580411365e-01) * q - 2.400758277161838e+00) * q
+                     - 2.549732539343734e+00) * q + 4.374664141464968e+00) * q + 2.938163982698783e+00)
+                  / ((((7.784695709041462e-03 * q + 3.224671290700398e-01) * q + 2.445134137142996e+00) * q
+                      + 3.754408661907416e+00) * q + 1.0))
+        else:
+            q = p - 0.5
+            t = q * q
+            x = ((((((-3.969683028665376e+01 * t + 2.209460984245205e+02) * t - 2.759285104469687e+02) * t
+                    + 1.383577518672690e+02) * t - 3.066479806614716e+01) * t + 2.506628277459239e+00) * q
+                 / (((((-5.447609879822406e+01 * t + 1.615858368580409e+02) * t - 1.556989798598866e+02) * t
+                      + 6.680131188771972e+01) * t - 1.328068155288572e+01) * t + 1.0))
+        # Halley refinement on Phi(x) - p, using the smaller tail for accuracy
+        if x < 0:
+            e = 0.5 * math.erfc(-x / math.sqrt(2.0)) - p
+        else:
+            e = -(0.5 * math.erfc(x / math.sqrt(2.0)) - (1.0 - p))
+        u = e * math.sqrt(2.0 * math.pi) * math.exp(0.5 * x * x)
+        return x - u / (1.0 + 0.5 * x * u)
+
+    @jit
+    def table_quantile(q, cdf, log_tau):
+        """exp(interp(q, cdf, log_tau)) by bisection and linear interpolation (cdf increasing)."""
+        lo, hi = 0, cdf.size - 1
+        if q <= cdf[0]:
+            return math.exp(log_tau[0])
+        if q >= cdf[hi]:
+            return math.exp(log_tau[hi])
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if cdf[mid] <= q:
+                lo = mid
+            else:
+                hi = mid
+        span = cdf[hi] - cdf[lo]
+        frac = (q - cdf[lo]) / span if span > 0 else 0.0
+        return math.exp(log_tau[lo] + frac * (log_tau[hi] - log_tau[lo]))
+
+    # ---- fill one row of a sample ------------------------------------------------------------
+    @jit
+    def fill_l2(row, shape, scale, k0, k1, index):
+        d = row.size
+        radius = scale * math.sqrt(2.0 * gamma(shape, k0, k1, index, STREAM_FILL, GAMMA_A))
+        sq = 0.0
+        for j0 in range(0, d, 4):
+            w0, w1, w2, w3 = block(k0, k1, index, STREAM_FILL, COORDS + j0 // 4)
+            n0, n1 = normal_pair(w0, w1)
+            n2, n3 = normal_pair(w2, w3)
+            for t in range(4):
+                j = j0 + t
+                if j < d:
+                    v = n0 if t == 0 else n1 if t == 1 else n2 if t == 2 else n3
+                    row[j] = v
+                    f = float(row[j])  # normalize what is stored
+                    sq += f * f
+        factor = radius / math.sqrt(sq)
+        for j in range(d):
+            row[j] = row[j] * factor
+
+    @jit
+    def fill_l1(row, shape, scale, k0, k1, index):
+        d = row.size
+        radius = scale * gamma(shape, k0, k1, index, STREAM_FILL, GAMMA_A)
+        total = 0.0
+        for j0 in range(0, d, 4):
+            w0, w1, w2, w3 = block(k0, k1, index, STREAM_FILL, COORDS + j0 // 4)
+            for t in range(4):
+                j = j0 + t
+                if j < d:
+                    w = w0 if t == 0 else w1 if t == 1 else w2 if t == 2 else w3
+                    sign, u = signed_uniform(w)
+                    row[j] = -sign * math.log(u)
+                    total += abs(float(row[j]))
+        factor = radius / total
+        for j in range(d):
+            row[j] = row[j] * factor
+
+    @jit
+    def fill_linf(row, shape, scale, k0, k1, index):
+        d = row.size
+        radius = scale * math.sqrt(2.0 * gamma(shape, k0, k1, index, STREAM_FILL, GAMMA_A))
+        for j0 in range(0, d, 4):
+            w0, w1, w2, w3 = block(k0, k1, index, STREAM_FILL, COORDS + j0 // 4)
+            for t in range(4):
+                j = j0 + t
+                if j < d:
+                    w = w0 if t == 0 else w1 if t == 1 else w2 if t == 2 else w3
+                    row[j] = radius * (2.0 * uniform(w) - 1.0)
+        w0, w1, w2, w3 = block(k0, k1, index, STREAM_FILL, EXTRA + 3)
+        face = min(int(uniform53(w0, w1) * d), d - 1)
+        row[face] = radius if (w2 & HIGH_BIT) else -radius
+
+    @jit
+    def mixed_draw_t(cdf, log_tau, k0, k1, index, stream):
+        """(tau, face, sign) of one MixedLinfL2 sample."""
+        w0, w1, w2, w3 = block(k0, k1, index, stream, EXTRA + 2)
+        tau = table_quantile(uniform(w0), cdf, log_tau)
+        face = uniform53(w1, w2)
+        sign = 1.0 if (w3 & HIGH_BIT) else -1.0
+        return tau, face, sign
+
+    @jit
+    def fill_mixed(row, cdf, log_tau, sigma, k0, k1, index):
+        d = row.size
+        tau, face_u, sign = mixed_draw_t(cdf, log_tau, k0, k1, index, STREAM_FILL)
+        face = min(int(face_u * d), d - 1)
+        mass = math.erf(tau / math.sqrt(2.0))  # 2 Phi(tau) - 1
+        for j0 in range(0, d, 4):
+            w0, w1, w2, w3 = block(k0, k1, index, STREAM_FILL, COORDS + j0 // 4)
+            for t in range(4):
+                j = j0 + t
+                if j < d:
+                    w = w0 if t == 0 else w1 if t == 1 else w2 if t == 2 else w3
+                    row[j] = sigma * ndtri(0.5 + (uniform(w) - 0.5) * mass)
+        row[face] = sign * sigma * tau
+
+    # ---- the log-ratio of one sample, from O(1) (L1, L2) or O(d) (mixed) draws ----------------
+    @jit
+    def x_l2(shape, d, k, sigma, r, k0, k1, index, stream):
+        # Fast path: one block gives both Gamma variates' first Marsaglia-Tsang attempts (a rejection
+        # falls back to that variate's own blocks), a second block the normal g.
+        w0, w1, w2, w3 = block(k0, k1, index, stream, EXTRA)
+        n_radius, n_rest = normal_pair(w0, w1)
+        half_rest = 0.5 * (d - 1)
+        g_radius = gamma_try(shape, n_radius, w2) if shape >= 1.0 else -1.0
+        if g_radius < 0.0:
+            g_radius = gamma(shape, k0, k1, index, stream, GAMMA_A)
+        g_rest = gamma_try(half_rest, n_rest, w3) if half_rest >= 1.0 else -1.0
+        if g_rest < 0.0:
+            g_rest = gamma(half_rest, k0, k1, index, stream, GAMMA_B)
+        w0, w1, w2, w3 = block(k0, k1, index, stream, EXTRA + 1)
+        g, _ = normal_pair(w0, w1)
+        # u1 = z1/||z|| has the law of g / sqrt(g^2 + chi2_{d-1}) whatever the radius
+        u1 = g / math.sqrt(g * g + 2.0 * g_rest)
+        return ratio_l2(sigma * math.sqrt(2.0 * g_radius), u1, r, k, sigma)
+
+    @jit
+    def x_l1(shape, d, k, b, r, k0, k1, index, stream):
+        w0, w1, w2, w3 = block(k0, k1, index, stream, EXTRA)
+        n_radius, _ = normal_pair(w0, w1)
+        g_radius = gamma_try(shape, n_radius, w2) if shape >= 1.0 else -1.0
+        if g_radius < 0.0:
+            g_radius = gamma(shape, k0, k1, index, stream, GAMMA_A)
+        radius = b * g_radius
+        sign, v = signed_uniform(w3)
+        size = -math.expm1(math.log(v) / (d - 1))  # |u1| ~ Beta(1, d-1) by inversion
+        return ratio_l1(radius, sign * size * radius, r, k, b)
+
+    @jit
+    def x_mixed(cdf, log_tau, d, k, sigma, r, k0, k1, index, stream):
+        tau, face_u, sign = mixed_draw_t(cdf, log_tau, k0, k1, index, stream)
+        face = min(int(face_u * d), d - 1)
+        mass = math.erf(tau / math.sqrt(2.0))
+        T = sigma * tau
+        total = sign * T
+        m_plus = total
+        m_minus = total
+        for j0 in range(0, d, 4):
+            w0, w1, w2, w3 = block(k0, k1, index, stream, COORDS + j0 // 4)
+            for t in range(4):
+                j = j0 + t
+                if j < d and j != face:
+                    w = w0 if t == 0 else w1 if t == 1 else w2 if t == 2 else w3
+                    z = sigma * ndtri(0.5 + (uniform(w) - 0.5) * mass)
+                    total += z
+                    m_plus = max(m_plus, z)
+                    m_minus = min(m_minus, z)
+        return ratio_mixed(T, total, m_plus, m_minus, r, d, k, sigma)
+
+    @jit
+    def histogram_bin(x, lo, inv_width, nbins):
+        """Slot of x in counts[0 .. nbins+1]: 0 below lo (and NaN: counted as smallest, the safe side),
+        1..nbins the bins, nbins+1 at or above the top."""
+        if not (x >= lo):
+            return 0
+        pos = (x - lo) * inv_width
+        if pos >= nbins:
+            return nbins + 1
+        return 1 + int(pos)
+
+    return dict(philox=philox, block=block, uniform=uniform, normal_pair=normal_pair, gamma=gamma, ndtri=ndtri,
+                table_quantile=table_quantile, gamma_try=gamma_try, fill_l2=fill_l2, fill_l1=fill_l1, fill_linf=fill_linf,
+                fill_mixed=fill_mixed, x_l2=x_l2, x_l1=x_l1, x_mixed=x_mixed, histogram_bin=histogram_bin)
