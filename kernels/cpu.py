@@ -8,35 +8,38 @@ from numba import njit, prange
 
 from .device import define
 
-dev = define(njit(cache=False))
-fill_l2, fill_l1, fill_linf, fill_mixed = dev["fill_l2"], dev["fill_l1"], dev["fill_linf"], dev["fill_mixed"]
-x_l2, x_l1, x_mixed, histogram_bin = dev["x_l2"], dev["x_l1"], dev["x_mixed"], dev["histogram_bin"]
+dev = define(njit)
 philox = dev["philox"]
+_fill_l2, _fill_l1, _fill_linf, _fill_mixed = dev["fill_l2"], dev["fill_l1"], dev["fill_linf"], dev["fill_mixed"]
+_stats_l2, _stats_l1, _stats_mixed = dev["stats_l2"], dev["stats_l1"], dev["stats_mixed"]
+_ratio_l2, _ratio_l1, _ratio_mixed = dev["ratio_l2"], dev["ratio_l1"], dev["ratio_mixed"]
+_histogram_bin = dev["histogram_bin"]
+
+FAMILY_CODES = {"l2": 0, "l1": 1, "linf": 2, "mixed": 3}
 
 
 @njit(parallel=True)
-def fill_radial(out, family, shape, scale, k0, k1, offset):
-    """Fill each row i of out (float32, (n, d)) with sample offset + i of an L2 (0), L1 (1) or Linf (2) family."""
+def fill(out, family, shape, scale, cdf, log_tau, k0, k1, offset):
+    """Fill row i of out (float32, (n, d)) with sample offset + i of the family (FAMILY_CODES)."""
     for i in prange(out.shape[0]):
         index = np.uint64(offset + i)
         if family == 0:
-            fill_l2(out[i], shape, scale, k0, k1, index)
+            _fill_l2(out[i], shape, scale, k0, k1, index)
         elif family == 1:
-            fill_l1(out[i], shape, scale, k0, k1, index)
+            _fill_l1(out[i], shape, scale, k0, k1, index)
+        elif family == 2:
+            _fill_linf(out[i], shape, scale, k0, k1, index)
         else:
-            fill_linf(out[i], shape, scale, k0, k1, index)
+            _fill_mixed(out[i], cdf, log_tau, scale, k0, k1, index)
 
 
 @njit(parallel=True)
-def fill_mixed_rows(out, cdf, log_tau, sigma, k0, k1, offset):
-    for i in prange(out.shape[0]):
-        fill_mixed(out[i], cdf, log_tau, sigma, k0, k1, np.uint64(offset + i))
-
-
-@njit(parallel=True)
-def reduce_radial(family, n, offset, shape, d, k, scale, radii, lows, inv_widths, nbins, k0, k1, stream, n_chunks):
-    """Histograms of X at each radius in `radii` over samples offset .. offset+n-1 (one draw of the
-    radial statistics per sample, shared by all radii). Returns int64 counts (len(radii), nbins+2)."""
+def reduce(family, n, offset, shape, d, k, scale, cdf, log_tau, radii, lows, inv_widths, nbins, k0, k1, stream,
+           n_chunks):
+    """Histograms of X = log(pi0(z - delta*_r) / pi0(z)) at every radius r in `radii`, over samples
+    offset .. offset + n - 1. The statistics of a sample are drawn once and shared by all radii.
+    Returns int64 counts of shape (len(radii), nbins + 2): slot 0 below lows[j], 1..nbins the bins
+    of width 1 / inv_widths[j], nbins + 1 at or above the top."""
     m = radii.size
     counts = np.zeros((n_chunks, m, nbins + 2), np.int64)
     chunk = (n + n_chunks - 1) // n_chunks
@@ -45,28 +48,22 @@ def reduce_radial(family, n, offset, shape, d, k, scale, radii, lows, inv_widths
         stop = min(n, start + chunk)
         for i in range(start, stop):
             index = np.uint64(offset + i)
+            a = 0.0
+            b = 0.0
+            s = 0.0
+            t = 0.0
+            if family == 0:
+                a, b = _stats_l2(shape, d, k0, k1, index, stream)
+            elif family == 1:
+                a, b = _stats_l1(shape, d, k0, k1, index, stream)
+            else:
+                a, s, b, t = _stats_mixed(cdf, log_tau, d, k0, k1, index, stream)
             for j in range(m):
                 if family == 0:
-                    x = x_l2(shape, d, k, scale, radii[j], k0, k1, index, stream)
+                    x = _ratio_l2(scale * a, b, radii[j], k, scale)
+                elif family == 1:
+                    x = _ratio_l1(scale * a, scale * b, radii[j], k, scale)
                 else:
-                    x = x_l1(shape, d, k, scale, radii[j], k0, k1, index, stream)
-                counts[c, j, histogram_bin(x, lows[j], inv_widths[j], nbins)] += 1
+                    x = _ratio_mixed(scale * a, scale * s, scale * b, scale * t, radii[j], d, k, scale)
+                counts[c, j, _histogram_bin(x, lows[j], inv_widths[j], nbins)] += 1
     return counts.sum(axis=0)
-
-
-@njit(parallel=True)
-def reduce_mixed(n, offset, cdf, log_tau, d, k, sigma, radii, lows, inv_widths, nbins, k0, k1, stream, n_chunks):
-    m = radii.size
-    counts = np.zeros((n_chunks, m, nbins + 2), np.int64)
-    chunk = (n + n_chunks - 1) // n_chunks
-    for c in prange(n_chunks):
-        start = c * chunk
-        stop = min(n, start + chunk)
-        for i in range(start, stop):
-            index = np.uint64(offset + i)
-            for j in range(m):
-                x = x_mixed(cdf, log_tau, d, k, sigma, radii[j], k0, k1, index, stream)
-                counts[c, j, histogram_bin(x, lows[j], inv_widths[j], nbins)] += 1
-    return counts.sum(axis=0)
-
-

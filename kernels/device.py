@@ -244,9 +244,10 @@ def define(jit):
                     row[j] = sigma * ndtri(0.5 + (uniform(w) - 0.5) * mass)
         row[face] = sign * sigma * tau
 
-    # ---- the log-ratio of one sample, from O(1) (L1, L2) or O(d) (mixed) draws ----------------
+    # ---- the statistics X needs, from O(1) (L1, L2) or O(d) (mixed) draws per sample ----------
     @jit
-    def x_l2(shape, d, k, sigma, r, k0, k1, index, stream):
+    def stats_l2(shape, d, k0, k1, index, stream):
+        """(R / sigma, u1) of one L2-family sample: R^2 / (2 sigma^2) ~ Gamma(shape), u1 = z1 / R."""
         # Fast path: one block gives both Gamma variates' first Marsaglia-Tsang attempts (a rejection
         # falls back to that variate's own blocks), a second block the normal g.
         w0, w1, w2, w3 = block(k0, k1, index, stream, EXTRA)
@@ -261,28 +262,27 @@ def define(jit):
         w0, w1, w2, w3 = block(k0, k1, index, stream, EXTRA + 1)
         g, _ = normal_pair(w0, w1)
         # u1 = z1/||z|| has the law of g / sqrt(g^2 + chi2_{d-1}) whatever the radius
-        u1 = g / math.sqrt(g * g + 2.0 * g_rest)
-        return ratio_l2(sigma * math.sqrt(2.0 * g_radius), u1, r, k, sigma)
+        return math.sqrt(2.0 * g_radius), g / math.sqrt(g * g + 2.0 * g_rest)
 
     @jit
-    def x_l1(shape, d, k, b, r, k0, k1, index, stream):
+    def stats_l1(shape, d, k0, k1, index, stream):
+        """(R / b, z1 / b) of one L1-family sample: R / b ~ Gamma(shape), |z1| / R ~ Beta(1, d-1)."""
         w0, w1, w2, w3 = block(k0, k1, index, stream, EXTRA)
         n_radius, _ = normal_pair(w0, w1)
         g_radius = gamma_try(shape, n_radius, w2) if shape >= 1.0 else -1.0
         if g_radius < 0.0:
             g_radius = gamma(shape, k0, k1, index, stream, GAMMA_A)
-        radius = b * g_radius
         sign, v = signed_uniform(w3)
         size = -math.expm1(math.log(v) / (d - 1))  # |u1| ~ Beta(1, d-1) by inversion
-        return ratio_l1(radius, sign * size * radius, r, k, b)
+        return g_radius, sign * size * g_radius
 
     @jit
-    def x_mixed(cdf, log_tau, d, k, sigma, r, k0, k1, index, stream):
+    def stats_mixed(cdf, log_tau, d, k0, k1, index, stream):
+        """(T, S, max z, min z) / sigma of one MixedLinfL2 sample (O(d) draws, O(1) memory)."""
         tau, face_u, sign = mixed_draw_t(cdf, log_tau, k0, k1, index, stream)
         face = min(int(face_u * d), d - 1)
         mass = math.erf(tau / math.sqrt(2.0))
-        T = sigma * tau
-        total = sign * T
+        total = sign * tau
         m_plus = total
         m_minus = total
         for j0 in range(0, d, 4):
@@ -291,11 +291,11 @@ def define(jit):
                 j = j0 + t
                 if j < d and j != face:
                     w = w0 if t == 0 else w1 if t == 1 else w2 if t == 2 else w3
-                    z = sigma * ndtri(0.5 + (uniform(w) - 0.5) * mass)
+                    z = ndtri(0.5 + (uniform(w) - 0.5) * mass)
                     total += z
                     m_plus = max(m_plus, z)
                     m_minus = min(m_minus, z)
-        return ratio_mixed(T, total, m_plus, m_minus, r, d, k, sigma)
+        return tau, total, m_plus, m_minus
 
     @jit
     def histogram_bin(x, lo, inv_width, nbins):
@@ -310,4 +310,5 @@ def define(jit):
 
     return dict(philox=philox, block=block, uniform=uniform, normal_pair=normal_pair, gamma=gamma, ndtri=ndtri,
                 table_quantile=table_quantile, gamma_try=gamma_try, fill_l2=fill_l2, fill_l1=fill_l1, fill_linf=fill_linf,
-                fill_mixed=fill_mixed, x_l2=x_l2, x_l1=x_l1, x_mixed=x_mixed, histogram_bin=histogram_bin)
+                fill_mixed=fill_mixed, stats_l2=stats_l2, stats_l1=stats_l1, stats_mixed=stats_mixed,
+                histogram_bin=histogram_bin, ratio_l2=ratio_l2, ratio_l1=ratio_l1, ratio_mixed=ratio_mixed)

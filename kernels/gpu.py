@@ -1,0 +1,86 @@
+"""CUDA drivers: the same device functions compiled with numba.cuda.jit(device=True).
+
+Imported only when a CUDA path is used; needs numba-cuda (``pip install "fastsmooth[cuda]"``) and
+a GPU, or NUMBA_ENABLE_CUDASIM=1 (numba's simulator, which runs these kernels on the CPU).
+One thread per sample in a grid-stride loop; histogram counts are added with integer atomics, so
+results do not depend on the launch shape.
+"""
+import numpy as np
+from numba import cuda
+
+from .device import define
+
+dev = define(cuda.jit(device=True))
+_fill_l2, _fill_l1, _fill_linf, _fill_mixed = dev["fill_l2"], dev["fill_l1"], dev["fill_linf"], dev["fill_mixed"]
+_stats_l2, _stats_l1, _stats_mixed = dev["stats_l2"], dev["stats_l1"], dev["stats_mixed"]
+_ratio_l2, _ratio_l1, _ratio_mixed = dev["ratio_l2"], dev["ratio_l1"], dev["ratio_mixed"]
+_histogram_bin = dev["histogram_bin"]
+
+
+@cuda.jit
+def _fill_kernel(out, family, shape, scale, cdf, log_tau, k0, k1, offset):
+    i = cuda.grid(1)
+    stride = cuda.gridsize(1)
+    while i < out.shape[0]:
+        index = np.uint64(offset + i)
+        if family == 0:
+            _fill_l2(out[i], shape, scale, k0, k1, index)
+        elif family == 1:
+            _fill_l1(out[i], shape, scale, k0, k1, index)
+        elif family == 2:
+            _fill_linf(out[i], shape, scale, k0, k1, index)
+        else:
+            _fill_mixed(out[i], cdf, log_tau, scale, k0, k1, index)
+        i += stride
+
+
+@cuda.jit
+def _reduce_kernel(counts, family, n, offset, shape, d, k, scale, cdf, log_tau, radii, lows, inv_widths, nbins,
+                   k0, k1, stream):
+    i = cuda.grid(1)
+    stride = cuda.gridsize(1)
+    while i < n:
+        index = np.uint64(offset + i)
+        a = 0.0
+        b = 0.0
+        s = 0.0
+        t = 0.0
+        if family == 0:
+            a, b = _stats_l2(shape, d, k0, k1, index, stream)
+        elif family == 1:
+            a, b = _stats_l1(shape, d, k0, k1, index, stream)
+        else:
+            a, s, b, t = _stats_mixed(cdf, log_tau, d, k0, k1, index, stream)
+        for j in range(radii.size):
+            if family == 0:
+                x = _ratio_l2(scale * a, b, radii[j], k, scale)
+            elif family == 1:
+                x = _ratio_l1(scale * a, scale * b, radii[j], k, scale)
+            else:
+                x = _ratio_mixed(scale * a, scale * s, scale * b, scale * t, radii[j], d, k, scale)
+            cuda.atomic.add(counts, (j, _histogram_bin(x, lows[j], inv_widths[j], nbins)), 1)
+        i += stride
+
+
+def _launch(n, threads=256, blocks=None):
+    if blocks is None:
+        blocks = max(1, min((n + threads - 1) // threads, 65535))
+    return blocks, threads
+
+
+def fill(out, family, shape, scale, cdf, log_tau, k0, k1, offset, threads=256, blocks=None):
+    """Fill a CUDA array (anything with __cuda_array_interface__) in place."""
+    target = cuda.as_cuda_array(out)
+    grid = _launch(target.shape[0], threads, blocks)
+    _fill_kernel[grid](target, family, shape, scale, cuda.to_device(cdf), cuda.to_device(log_tau), k0, k1, offset)
+    cuda.synchronize()
+    return out
+
+
+def reduce(family, n, offset, shape, d, k, scale, cdf, log_tau, radii, lows, inv_widths, nbins, k0, k1, stream,
+           threads=256, blocks=None):
+    counts = cuda.to_device(np.zeros((radii.size, nbins + 2), np.int64))
+    grid = _launch(n, threads, blocks)
+    _reduce_kernel[grid](counts, family, n, offset, shape, d, k, scale, cuda.to_device(cdf), cuda.to_device(log_tau),
+                         cuda.to_device(radii), cuda.to_device(lows), cuda.to_device(inv_widths), nbins, k0, k1, stream)
+    return counts.copy_to_host()
