@@ -18,6 +18,7 @@ from scipy import special
 from . import _validate as V
 
 NORMS = ("l1", "l2", "linf")
+_NO_TABLE = np.zeros(2)
 
 
 class Noise:
@@ -69,12 +70,35 @@ class Noise:
         scale = rms / unit.rms
         return cls(d, k, scale, **extra) if k is not None else cls(d, scale)
 
-    def sample(self, n, seed=0):
-        """n iid draws as an (n, d) float32 array; the same seed gives the same array."""
+    def sample(self, n, seed=0, out=None, offset=0):
+        """Draws offset .. offset + n - 1 of the noise's stream for `seed`, as an (n, d) float32 array.
+
+        Draw i depends only on (seed, i): the same on CPU and GPU, for any batch size or thread
+        count, so drawing in chunks (offset = rows already drawn) gives the same rows as one call.
+        `out` (optional) is filled in place and returned: a C-contiguous float32 (n, d) numpy array, a
+        CPU torch tensor or any DLPack array, or a CUDA array (torch, cupy: anything with
+        __cuda_array_interface__, filled on the GPU). Without `out`, a new numpy array is returned.
+        """
         n = V.check_nonnegative_int("n", n)
         seed = V.check_nonnegative_int("seed", seed)
-        rng = np.random.default_rng(seed)
-        return self._sample(n, rng).astype(np.float32, copy=False)
+        offset = V.check_nonnegative_int("offset", offset)
+        if seed >= 2**64 or offset + n >= 2**64:
+            raise ValueError(f"seed and offset + n must be below 2**64, got seed={seed}, offset + n={offset + n}")
+        from . import _arrays
+        target, device = _arrays.output(out, (n, self.d), "out")
+        if n == 0:
+            return out if out is not None else target
+        _arrays.kernels(device).fill(target, *self._kernel_args(), np.uint64(seed & 0xFFFFFFFF),
+                                     np.uint64(seed >> 32), np.uint64(offset))
+        return out if out is not None else target
+
+    def _kernel_args(self):
+        """(family code, shape, scale, cdf table, log-tau table) for the kernels' fill and reduce."""
+        from .kernels.cpu import FAMILY_CODES
+        shape = self._radius_shape()[0] if hasattr(self, "_radius_shape") else 0.0
+        if self.family == "mixed":
+            return FAMILY_CODES["mixed"], shape, self.scale, self.table.cdf, self.table.log_tau
+        return FAMILY_CODES[self.family], shape, self.scale, _NO_TABLE, _NO_TABLE
 
     def _check_points(self, z):
         z = np.asarray(z, dtype=np.float64)
@@ -103,12 +127,6 @@ class _RadialNoise(Noise):
         g = 0.5 * u * u if kind == "squared" else u
         return special.gammaincc(a, g) if upper else special.gammainc(a, g)
 
-    def _sample_radius(self, n, rng):
-        a, kind = self._radius_shape()
-        g = rng.standard_gamma(a, size=n)
-        return self.scale * np.sqrt(2.0 * g) if kind == "squared" else self.scale * g
-
-
 class L2Centripetal(_RadialNoise):
     """pi0(z) ∝ ||z||_2^-k exp(-||z||_2^2 / (2 sigma^2)) on R^d, 0 <= k < d (seed paper Eq. 11).
 
@@ -135,11 +153,6 @@ class L2Centripetal(_RadialNoise):
 
     def _second_moment_per_scale2(self):
         return self.d - self.k
-
-    def _sample(self, n, rng):
-        g = rng.standard_normal((n, self.d))
-        g *= (self._sample_radius(n, rng) / np.linalg.norm(g, axis=1))[:, None]
-        return g
 
     def log_pdf(self, z):
         z = self._check_points(z)
@@ -192,12 +205,6 @@ class L1Centripetal(_RadialNoise):
         m = self.d - self.k
         return m * (m + 1.0) * 2.0 / (self.d + 1.0)
 
-    def _sample(self, n, rng):
-        e = rng.standard_exponential((n, self.d))
-        e *= rng.choice(np.array([-1.0, 1.0]), size=(n, self.d))
-        e *= (self._sample_radius(n, rng) / np.abs(e).sum(axis=1))[:, None]
-        return e
-
     def log_pdf(self, z):
         z = self._check_points(z)
         m = self.d - self.k
@@ -245,13 +252,6 @@ class LinfCentripetal(_RadialNoise):
     def _second_moment_per_scale2(self):
         # E R^2 = sigma^2 (d-k); on the cube surface one coordinate is ±1 and d-1 are U[-1,1].
         return (self.d - self.k) * (1.0 + (self.d - 1.0) / 3.0)
-
-    def _sample(self, n, rng):
-        u = rng.uniform(-1.0, 1.0, size=(n, self.d))
-        face = rng.integers(0, self.d, size=n)
-        u[np.arange(n), face] = rng.choice(np.array([-1.0, 1.0]), size=n)
-        u *= self._sample_radius(n, rng)[:, None]
-        return u
 
     def log_pdf(self, z):
         z = self._check_points(z)
@@ -352,16 +352,6 @@ class MixedLinfL2(Noise):
     def _second_moment_per_scale2(self):
         # E[z . grad log pi0] = -d and z . grad log||z||_inf = 1 give E||z||_2^2 = sigma^2 (d - k).
         return self.d - self.k
-
-    def _sample(self, n, rng):
-        s = self.sigma
-        tau = self.table.quantile(rng.uniform(size=n))
-        mass = special.erf(tau / np.sqrt(2.0))  # 2 Phi(tau) - 1
-        v = rng.uniform(size=(n, self.d))
-        z = s * special.ndtri(0.5 + (v - 0.5) * mass[:, None])
-        face = rng.integers(0, self.d, size=n)
-        z[np.arange(n), face] = s * tau * rng.choice(np.array([-1.0, 1.0]), size=n)
-        return z
 
     def log_pdf(self, z):
         z = self._check_points(z)

@@ -8,7 +8,7 @@ from numba import njit, prange
 
 from .device import define
 
-dev = define(njit)
+dev = define(njit(cache=True))
 philox = dev["philox"]
 _fill_l2, _fill_l1, _fill_linf, _fill_mixed = dev["fill_l2"], dev["fill_l1"], dev["fill_linf"], dev["fill_mixed"]
 _stats_l2, _stats_l1, _stats_mixed = dev["stats_l2"], dev["stats_l1"], dev["stats_mixed"]
@@ -18,7 +18,7 @@ _histogram_bin = dev["histogram_bin"]
 FAMILY_CODES = {"l2": 0, "l1": 1, "linf": 2, "mixed": 3}
 
 
-@njit(parallel=True)
+@njit(parallel=True, cache=True)
 def fill(out, family, shape, scale, cdf, log_tau, k0, k1, offset):
     """Fill row i of out (float32, (n, d)) with sample offset + i of the family (FAMILY_CODES)."""
     for i in prange(out.shape[0]):
@@ -33,7 +33,7 @@ def fill(out, family, shape, scale, cdf, log_tau, k0, k1, offset):
             _fill_mixed(out[i], cdf, log_tau, scale, k0, k1, index)
 
 
-@njit(parallel=True)
+@njit(parallel=True, cache=True)
 def reduce(family, n, offset, shape, d, k, scale, cdf, log_tau, radii, lows, inv_widths, nbins, k0, k1, stream,
            n_chunks):
     """Histograms of X = log(pi0(z - delta*_r) / pi0(z)) at every radius r in `radii`, over samples
@@ -67,3 +67,30 @@ def reduce(family, n, offset, shape, d, k, scale, cdf, log_tau, radii, lows, inv
                     x = _ratio_mixed(scale * a, scale * s, scale * b, scale * t, radii[j], d, k, scale)
                 counts[c, j, _histogram_bin(x, lows[j], inv_widths[j], nbins)] += 1
     return counts.sum(axis=0)
+
+
+@njit(parallel=True, cache=True)
+def log_ratios(family, n, offset, shape, d, k, scale, cdf, log_tau, radii, k0, k1, stream):
+    """X of samples offset .. offset + n - 1 at each radius, as a (len(radii), n) float64 array
+    (small n: used to place histogram ranges)."""
+    out = np.empty((radii.size, n))
+    for i in prange(n):
+        index = np.uint64(offset + i)
+        a = 0.0
+        b = 0.0
+        s = 0.0
+        t = 0.0
+        if family == 0:
+            a, b = _stats_l2(shape, d, k0, k1, index, stream)
+        elif family == 1:
+            a, b = _stats_l1(shape, d, k0, k1, index, stream)
+        else:
+            a, s, b, t = _stats_mixed(cdf, log_tau, d, k0, k1, index, stream)
+        for j in range(radii.size):
+            if family == 0:
+                out[j, i] = _ratio_l2(scale * a, b, radii[j], k, scale)
+            elif family == 1:
+                out[j, i] = _ratio_l1(scale * a, scale * b, radii[j], k, scale)
+            else:
+                out[j, i] = _ratio_mixed(scale * a, scale * s, scale * b, scale * t, radii[j], d, k, scale)
+    return out
