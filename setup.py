@@ -15,9 +15,12 @@ setup(
     python_requires=">=3.9",
     packages=["fastsmooth", "fastsmooth.certificates", "fastsmooth.kernels"],
     package_dir={"fastsmooth.kernels": "kernels"},
-    install_requires=["numpy>=1.22", "scipy>=1.9"],
+    install_requires=["numpy>=1.22", "scipy>=1.9", "numba>=0.59"],
     extras_require={
-        "dev": ["pytest>=7", "hypothesis>=6", "pytest-benchmark>=4"],
+        # the GPU path: numba's CUDA target and cupy for CUDA 12 (use cupy-cuda11x on CUDA 11)
+        "cuda": ["numba-cuda>=0.10", "cupy-cuda12x>=13"],
+        # tests and benchmarks; numba-cuda runs the CUDA kernels in its simulator on machines without a GPU
+        "dev": ["pytest>=7", "hypothesis>=6", "pytest-benchmark>=4", "numba-cuda>=0.10", "torch>=2.0"],
     },
     entry_points={"console_scripts": ["fastsmooth=fastsmooth.cli:main"]},
     license="MIT",

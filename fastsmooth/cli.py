@@ -6,6 +6,7 @@ import numpy as np
 
 from . import __version__
 from .certificates import certified_radius, lower_bound
+from .certificates.api import resolve_method
 from .noises import FAMILIES, NORMS
 
 NOISE_HELP = """noises (--noise) and their parameters:
@@ -14,7 +15,7 @@ NOISE_HELP = """noises (--noise) and their parameters:
   l2-centripetal    ||z||_2^-k exp(-||z||_2^2/2sigma^2)            --d --k --sigma  certifies l2, l1, linf
   l1-centripetal    ||z||_1^-k exp(-||z||_1/b)                     --d --k --b      certifies l1
   linf-centripetal  ||z||_inf^-k exp(-||z||_inf^2/2sigma^2)        --d --k --sigma  certifies nothing (training only)
-  mixed-linf-l2     ||z||_inf^-k exp(-||z||_2^2/2sigma^2)          --d --k --sigma  certifies linf (needs method mc)
+  mixed-linf-l2     ||z||_inf^-k exp(-||z||_2^2/2sigma^2)          --d --k --sigma  certifies linf (method mc)
 Instead of --sigma/--b, --rms sets the per-coordinate RMS (compare noises at matched variance).
 """
 
@@ -42,8 +43,14 @@ def _add_noise_args(p):
     p.add_argument("--b", type=float, default=None, help="scale of the l1 family and Laplace")
     p.add_argument("--rms", type=float, default=None, help="set the scale from the per-coordinate RMS")
     p.add_argument("--norm", choices=NORMS, default=None, help="norm to certify (default: the noise's own)")
-    p.add_argument("--method", choices=("auto", "closed", "exact"), default="auto",
-                   help="closed forms (k = 0), the exact quadrature law, or auto (default)")
+    p.add_argument("--method", choices=("auto", "closed", "exact", "mc"), default="auto",
+                   help="closed forms (k = 0), the exact quadrature law, Monte Carlo, or auto (default: "
+                        "closed, else exact, else mc)")
+    p.add_argument("--n-mc", type=int, default=100_000, help="Monte Carlo samples (method mc)")
+    p.add_argument("--alpha-mc", type=float, default=1e-3,
+                   help="Monte Carlo failure probability, added to the classifier's alpha (method mc)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the Monte Carlo samples (method mc)")
+    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="where Monte Carlo runs")
 
 
 def main(argv=None):
@@ -70,18 +77,21 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         noise = build_noise(args)
+        method = resolve_method(noise, args.method)
+        opts = {} if method != "mc" else {"n_mc": args.n_mc, "alpha_mc": args.alpha_mc, "seed": args.seed,
+                                          "device": args.device}
         if args.command == "radius":
             pA = np.array(args.pA)
-            radii = certified_radius(noise, pA, pB=args.pB, norm=args.norm, method=args.method)
+            radii = certified_radius(noise, pA, pB=args.pB, norm=args.norm, method=method, **opts)
             norm = args.norm or noise.native_norm
             for p, r in zip(pA, np.atleast_1d(radii)):
                 print(f"{noise!r}  norm={norm}  pA={p:g}" + (f"  pB={args.pB:g}" if args.pB is not None else "")
-                      + f"  radius={r:.10g}")
+                      + f"  radius={r:.10g}" + (f"  alpha_mc={args.alpha_mc:g}" if method == "mc" else ""))
         else:
-            value = lower_bound(noise, args.pA, args.radius, norm=args.norm, method=args.method)
+            value = lower_bound(noise, args.pA, args.radius, norm=args.norm, method=method, **opts)
             print(f"{noise!r}  norm={args.norm or noise.native_norm}  pA={args.pA:g}  radius={args.radius:g}  "
-                  f"lower_bound={value:.10g}")
-    except (ValueError, TypeError, NotImplementedError) as exc:
+                  f"lower_bound={value:.10g}" + (f"  alpha_mc={args.alpha_mc:g}" if method == "mc" else ""))
+    except (ValueError, TypeError, RuntimeError) as exc:
         print(f"fastsmooth: error: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -32,8 +32,8 @@ def test_norms():
         fs.certified_radius(fs.LinfCentripetal(10, 1.0, 1.0), 0.9)
     with pytest.raises(ValueError, match="norm must be one of"):
         fs.certified_radius(G, 0.9, norm="l3")
-    with pytest.raises(NotImplementedError, match="mc"):
-        fs.certified_radius(fs.MixedLinfL2(10, 1.0, 1.0), 0.9)
+    with pytest.raises(ValueError, match="needs method='mc'"):
+        fs.certified_radius(fs.MixedLinfL2(10, 1.0, 1.0), 0.9, method="exact")
 
 
 @pytest.mark.parametrize("call,exc,words", [
@@ -47,6 +47,10 @@ def test_norms():
     (lambda: fs.certified_radius(G, 0.9, method="fast"), ValueError, "method must be one of"),
     (lambda: fs.certified_radius(fs.L2Centripetal(10, 2, 1.0), 0.9, method="closed"), ValueError, "use 'exact'"),
     (lambda: fs.certified_radius(G, 0.9, n_mc=5), TypeError, "unknown option"),
+    (lambda: fs.certified_radius(G, 0.9, method="mc", n_mc=5), ValueError, "n_mc must be an integer >= 100"),
+    (lambda: fs.certified_radius(G, 0.9, method="mc", alpha_mc=0.0), ValueError, r"alpha_mc must lie in \(0, 1\)"),
+    (lambda: fs.certified_radius(G, 0.9, method="mc", device="tpu"), ValueError, "device must be 'cpu' or 'cuda'"),
+    (lambda: fs.lower_bound(G, 0.9, [0.1, 0.2], method="mc"), ValueError, "one radius per call"),
     (lambda: fs.certified_radius(G, 0.9, use_curve="yes"), TypeError, "use_curve"),
     (lambda: fs.certified_radius("gaussian", 0.9), TypeError, "noise must be a fastsmooth noise"),
     (lambda: fs.lower_bound(G, 0.9, -1.0), ValueError, "radius must lie in"),

@@ -6,7 +6,7 @@ import numpy as np
 from .. import _validate as V
 from ..noises import Noise
 from . import closed_forms as cf
-from . import dual
+from . import dual, montecarlo
 from .law import ExactLaw
 from .norms import native_radius, radius_in_norm, resolve_norm
 
@@ -37,11 +37,27 @@ def resolve_method(noise, method):
     if method == "exact" and not exact_ok:
         raise ValueError(f"method='exact' exists for the L1 and L2 families only, not {type(noise).__name__}; "
                          "its certificate needs method='mc'")
-    if method == "mc":
-        raise NotImplementedError(f"method='mc' (Monte Carlo) is not available in this version; {noise!r} "
-                                  "cannot be certified yet" if not exact_ok else
-                                  "method='mc' (Monte Carlo) is not available in this version; use 'exact'")
     return method
+
+
+MC_DEFAULTS = {"n_mc": 100_000, "alpha_mc": 1e-3, "seed": 0, "device": "cpu"}
+
+
+def mc_options(opts):
+    """Validated Monte Carlo options (n_mc, alpha_mc, seed, device) with their defaults."""
+    out = dict(MC_DEFAULTS)
+    out.update(opts)
+    out["n_mc"] = V.check_nonnegative_int("n_mc", out["n_mc"])
+    if out["n_mc"] < 100:
+        raise ValueError(f"n_mc must be an integer >= 100, got {out['n_mc']}")
+    alpha = V.check_real("alpha_mc", out["alpha_mc"])
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha_mc must lie in (0, 1), got {alpha}")
+    out["alpha_mc"] = alpha
+    out["seed"] = V.check_nonnegative_int("seed", out["seed"])
+    if out["device"] not in ("cpu", "cuda"):
+        raise ValueError(f"device must be 'cpu' or 'cuda', got {out['device']!r}")
+    return out
 
 
 def _check_opts(opts, allowed):
@@ -61,20 +77,32 @@ def lower_bound(noise, pA, radius, norm=None, method="auto", **opts):
     Arguments: `pA` in [0, 1] (a number or array) is a lower bound on P(f(x + z) = c_A), z ~ noise;
     `radius` >= 0 in the input's units (the scale the noise is added in); `norm` is "l1", "l2",
     "linf" or None for the noise's native norm. `method` is "closed" (Gaussian/Laplace formulas),
-    "exact" (quadrature law of DESIGN §3, any k) or "auto" (closed where it exists, else exact).
+    "exact" (quadrature law of DESIGN §3, L1/L2 families, any k), "mc" (Monte Carlo, every family
+    that certifies; options n_mc=100000, alpha_mc=1e-3, seed=0, device="cpu" or "cuda") or "auto"
+    (closed, else exact, else mc).
 
-    Guarantee: the value never exceeds the true bound; numerical error is estimated and rounded
-    down. If pA holds with probability >= 1 - alpha, so does the bound. Returns a float for scalar
-    inputs, else an array of the broadcast shape.
+    Guarantee: closed/exact never exceed the true bound (numerical error is estimated and rounded
+    down); if pA holds with probability >= 1 - alpha, so does the bound. For "mc" the bound holds
+    with probability >= 1 - alpha_mc over the noise samples, for all pA of the call together, so
+    with probability >= 1 - alpha - alpha_mc overall; the result (a float or array subclass)
+    carries ``.alpha_mc`` and ``.n_mc``. Returns a float for scalar inputs, else an array of the
+    broadcast shape.
     """
     _check_noise(noise)
     norm = resolve_norm(noise, norm)
     method = resolve_method(noise, method)
-    _check_opts(opts, ())
+    _check_opts(opts, MC_DEFAULTS if method == "mc" else ())
     pA_arr = V.as_float_array("pA", pA, 0.0, 1.0)
     r_arr = V.as_float_array("radius", radius, 0.0, None)
     scalar = pA_arr.ndim == 0 and r_arr.ndim == 0
     r_native = native_radius(noise, r_arr, norm)
+    if method == "mc":
+        mc = mc_options(opts)
+        if r_native.ndim != 0:
+            raise ValueError(f"method='mc' takes one radius per call (a number), got shape {r_native.shape}")
+        out = montecarlo.lower_bound(noise, float(r_native), pA_arr, mc["n_mc"], mc["alpha_mc"], mc["seed"],
+                                     mc["device"])
+        return montecarlo.wrap(out, scalar, mc["alpha_mc"], mc["n_mc"])
     if method == "closed":
         if noise.family == "l2":
             out = cf.gaussian_lower_bound(pA_arr, r_native, noise.sigma)
@@ -108,19 +136,31 @@ def certified_radius(noise, pA, pB=None, norm=None, method="auto", **opts):
     with it the top-2 certificate L(r, pA) > 1 - L(r, 1 - pB). Numbers or arrays (broadcast); the
     result has the broadcast shape (a float for scalars), 0 where nothing is certified, inf where
     every radius is (pA = 1). `norm` is "l1", "l2", "linf" or None (the noise's native norm); a norm
-    the noise cannot certify raises ValueError. `method`: "auto", "closed" or "exact" as in
-    `lower_bound`. Option `use_curve` (None: when faster; True; False) picks the cached
-    ``RadiusCurve`` for binary radii.
+    the noise cannot certify raises ValueError. `method`: "auto", "closed", "exact" or "mc" as in
+    `lower_bound` (with the same Monte Carlo options). Option `use_curve` (None: when faster; True;
+    False) picks the cached ``RadiusCurve`` for binary radii (closed and exact methods).
 
-    Guarantee: the radius is never larger than the exact certified radius for the given pA (and
-    pB); numerical error is estimated and rounded down. If pA (and pB) hold jointly with
-    probability >= 1 - alpha, the radius is certified with probability >= 1 - alpha.
+    Guarantee: with closed/exact the radius is never larger than the exact certified radius for
+    the given pA (and pB); numerical error is estimated and rounded down. If pA (and pB) hold
+    jointly with probability >= 1 - alpha, the radius is certified with probability >= 1 - alpha.
+    With "mc", all radii of the call are certified together with probability >= 1 - alpha_mc over
+    the noise samples (so >= 1 - alpha - alpha_mc overall); the result carries ``.alpha_mc``.
     """
     _check_noise(noise)
     norm = resolve_norm(noise, norm)
     method = resolve_method(noise, method)
-    _check_opts(opts, ("use_curve",))
     pA_arr = V.as_float_array("pA", pA, 0.0, 1.0)
+    if method == "mc":
+        _check_opts(opts, MC_DEFAULTS)
+        mc = mc_options(opts)
+        pB_arr = None if pB is None else V.as_float_array("pB", pB, 0.0, 1.0)
+        shape = np.broadcast_shapes(pA_arr.shape, () if pB_arr is None else pB_arr.shape)
+        flat_a = np.broadcast_to(pA_arr, shape).ravel()
+        flat_b = None if pB_arr is None else np.broadcast_to(pB_arr, shape).ravel()
+        out = montecarlo.certified_radius(noise, flat_a, flat_b, mc["n_mc"], mc["alpha_mc"], mc["seed"], mc["device"])
+        out = radius_in_norm(noise, out.reshape(shape), norm)
+        return montecarlo.wrap(out, len(shape) == 0, mc["alpha_mc"], mc["n_mc"])
+    _check_opts(opts, ("use_curve",))
     if pB is None:
         scalar = pA_arr.ndim == 0
         use_curve = opts.get("use_curve")

@@ -24,6 +24,7 @@ from .norms import radius_in_norm, resolve_norm
 
 CURVE_FORMAT = 1
 TARGET_MARGIN = 1e-4
+MC_GRID = 256
 PA_SLACK = 2e-11
 _MEMORY = {}
 
@@ -37,12 +38,16 @@ def cache_dir():
     return os.path.join(base, "fastsmooth")
 
 
-def _key(noise, method, pA_max):
-    law = api.exact_law(noise)
+def _key(noise, method, pA_max, mc=None):
     key = {"format": CURVE_FORMAT, "version": __version__, "noise": noise.params(), "method": method,
-           "pA_max": repr(float(pA_max)), "target_margin": TARGET_MARGIN,
-           "quadrature": {"panels": law.base.edges.size - 1, "order": law.base.nodes_t.shape[1],
-                          "t_max": float(law.base.edges[-1])}}
+           "pA_max": repr(float(pA_max)), "target_margin": TARGET_MARGIN}
+    if method == "mc":
+        key["mc"] = {name: mc[name] for name in ("n_mc", "alpha_mc", "seed")}
+        key["mc"]["grid"] = MC_GRID
+    else:
+        law = api.exact_law(noise)
+        key["quadrature"] = {"panels": law.base.edges.size - 1, "order": law.base.nodes_t.shape[1],
+                             "t_max": float(law.base.edges[-1])}
     return json.dumps(key, sort_keys=True)
 
 
@@ -51,6 +56,9 @@ def _path(key, directory):
 
 
 def _valid_table(y, r, margin):
+    if margin < 0:  # a Monte Carlo step table: (pA_needed, r) pairs in any order
+        return (y.ndim == 1 and y.shape == r.shape and y.size >= 1 and np.isfinite(y).all() and np.isfinite(r).all()
+                and ((y > 0.5) & (y <= 1.0)).all() and (r > 0).all() and margin == -1.0)
     return (y.ndim == 1 and y.shape == r.shape and y.size >= 3 and np.isfinite(y).all() and np.isfinite(r).all()
             and y[0] == 0.0 and r[0] == 0.0 and (np.diff(y) > 0).all() and (np.diff(r) >= 0).all()
             and np.isfinite(margin) and 0.0 <= margin <= 0.01)
@@ -89,6 +97,19 @@ def _monotone(r, y):
     r, y = r[order], np.maximum.accumulate(y[order])
     keep = np.concatenate([[True], np.diff(y) > 0])
     return r[keep], y[keep]
+
+
+def _build_mc(noise, pA_max, mc):
+    """A step table (pA_needed_i, r_i) from one Monte Carlo pass over MC_GRID radii (union bound)."""
+    from . import montecarlo
+    top = montecarlo.certified_radius(noise, np.array([pA_max]), None, mc["n_mc"], mc["alpha_mc"], mc["seed"],
+                                      mc["device"])[0]
+    top = top if top > 0 else montecarlo.scale_guess(noise)
+    radii = top * 1.1 * np.geomspace(1e-4, 1.0, MC_GRID)
+    law = montecarlo.HistogramLaw(noise, radii, mc["n_mc"], mc["seed"], mc["device"])
+    needed = law.pA_needed(montecarlo.dkw_eps(mc["n_mc"], mc["alpha_mc"] / radii.size))
+    keep = needed < 1.0
+    return needed[keep], radii[keep], -1.0
 
 
 def _build(noise, method, pA_max, progress=None):
@@ -132,30 +153,43 @@ class RadiusCurve:
     Building costs one table of pA_needed(r) (a few seconds at most); the table is cached on disk
     (``cache_dir()``; pass cache=False to skip) keyed by every parameter and the library version.
     For Gaussian and Laplace noise with method "closed" the closed forms are used, with no table.
+    With method "mc" (options n_mc, alpha_mc, seed, device), one Monte Carlo pass bounds pA_needed
+    at 256 radii, all together with probability >= 1 - alpha_mc (``curve.alpha_mc``); a lookup
+    returns the largest of those radii that pA certifies (a step function: conservative without
+    any margin, up to 1.1x the radius of pA_max).
     """
 
-    def __init__(self, noise, norm=None, method="auto", pA_max=1.0 - 1e-6, cache=True, progress=None):
+    def __init__(self, noise, norm=None, method="auto", pA_max=1.0 - 1e-6, cache=True, progress=None, **mc_opts):
         api._check_noise(noise)
         self.noise = noise
         self.norm = resolve_norm(noise, norm)
         self.method = api.resolve_method(noise, method)
+        api._check_opts(mc_opts, api.MC_DEFAULTS if self.method == "mc" else ())
+        self.mc = api.mc_options(mc_opts) if self.method == "mc" else None
+        self.alpha_mc = self.mc["alpha_mc"] if self.mc else 0.0
         self.pA_max = V.check_real("pA_max", pA_max)
         if not 0.5 < self.pA_max < 1.0:
             raise ValueError(f"pA_max must lie in (0.5, 1), got {pA_max}")
         self.margin = 0.0
         if self.method == "closed":
             return
-        key = _key(noise, self.method, self.pA_max)
+        key = _key(noise, self.method, self.pA_max, self.mc)
         table = _MEMORY.get(key)
         path = _path(key, cache_dir())
         if table is None and cache:
             table = _load(path, key)
         if table is None:
-            table = _build(noise, self.method, self.pA_max, progress)
+            table = _build_mc(noise, self.pA_max, self.mc) if self.mc else _build(noise, self.method, self.pA_max, progress)
             if cache:
                 _save(path, key, *table)
         _MEMORY[key] = table
         self._y, self._r, self.margin = table
+        if self.mc:
+            # R(pA) = max{r_i : pA_needed_i < pA}: sort by pA_needed, running maximum of r
+            order = np.argsort(self._y, kind="stable")
+            self._needed_sorted, self._best_r = self._y[order], np.maximum.accumulate(self._r[order])
+            self.margin = 0.0
+            return
         self._interp = interpolate.PchipInterpolator(self._y, self._r)
         # Below the first tabulated radius the curve would be a straight line from (0, 0); radii there are
         # tiny (pA within ~1e-5 of 1/2) and computed directly instead.
@@ -166,6 +200,8 @@ class RadiusCurve:
         """Whether a curve for (noise, method) is already built (in memory or in the disk cache)."""
         if method == "closed":
             return True
+        if method == "mc":
+            return False
         key = _key(noise, method, pA_max)
         return key in _MEMORY or os.path.exists(_path(key, cache_dir()))
 
@@ -173,6 +209,10 @@ class RadiusCurve:
         pA = V.as_float_array("pA", pA, 0.0, 1.0)
         if self.method == "closed":
             native = api.native_binary_radius(self.noise, pA, "closed")
+        elif self.mc:
+            count = np.searchsorted(self._needed_sorted, pA, side="left")  # entries with pA_needed < pA
+            native = np.where(count > 0, self._best_r[np.maximum(count - 1, 0)], 0.0)
+            native = np.where(pA >= 1.0, np.inf, native)
         else:
             flat = pA.ravel()
             native = np.zeros(flat.shape)
