@@ -3,11 +3,33 @@
 Results never depend on the thread count: every sample's numbers come from its own counter, and
 reductions add integer counts.
 """
+import hashlib
+import os
+
+import numba
 import numpy as np
 from numba import njit, prange
 
 from .device import define
 
+
+def _cache_dir():
+    """numba's on-disk cache for these kernels, in a folder named by a hash of the kernel sources:
+    numba checks only the timestamp of the file that holds a cached function, so an edit of
+    device.py would otherwise leave stale machine code in use."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    digest = hashlib.sha256()
+    for name in ("device.py", "logratio.py", "cpu.py"):
+        with open(os.path.join(here, name), "rb") as fh:
+            digest.update(fh.read())
+    root = os.environ.get("FASTSMOOTH_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "fastsmooth")
+    return os.path.join(root, "numba-" + digest.hexdigest()[:16])
+
+
+# numba reads CACHE_DIR when each cached function below is created; it is restored at the end.
+_previous_cache_dir = numba.config.CACHE_DIR
+numba.config.CACHE_DIR = _cache_dir()
 dev = define(njit(cache=True))
 philox = dev["philox"]
 _fill_l2, _fill_l1, _fill_linf, _fill_mixed = dev["fill_l2"], dev["fill_l1"], dev["fill_linf"], dev["fill_mixed"]
@@ -94,3 +116,6 @@ def log_ratios(family, n, offset, shape, d, k, scale, cdf, log_tau, radii, k0, k
             else:
                 out[j, i] = _ratio_mixed(scale * a, scale * s, scale * b, scale * t, radii[j], d, k, scale)
     return out
+
+
+numba.config.CACHE_DIR = _previous_cache_dir  # see the top of the module

@@ -181,11 +181,10 @@ def define(jit):
                 if j < d:
                     v = n0 if t == 0 else n1 if t == 1 else n2 if t == 2 else n3
                     row[j] = v
-                    f = float(row[j])  # normalize what is stored
-                    sq += f * f
-        factor = radius / math.sqrt(sq)
+                    sq += v * v  # from the float64 value: a re-read of the float32 store may be folded away
+        factor32 = np.float32(radius / math.sqrt(sq))
         for j in range(d):
-            row[j] = row[j] * factor
+            row[j] = row[j] * factor32  # a float32 product: one rounding on every target
 
     @jit
     def fill_l1(row, shape, scale, k0, k1, index):
@@ -199,11 +198,12 @@ def define(jit):
                 if j < d:
                     w = w0 if t == 0 else w1 if t == 1 else w2 if t == 2 else w3
                     sign, u = signed_uniform(w)
-                    row[j] = -sign * math.log(u)
-                    total += abs(float(row[j]))
-        factor = radius / total
+                    e = -math.log(u)
+                    row[j] = sign * e
+                    total += e
+        factor32 = np.float32(radius / total)
         for j in range(d):
-            row[j] = row[j] * factor
+            row[j] = row[j] * factor32  # a float32 product: one rounding on every target
 
     @jit
     def fill_linf(row, shape, scale, k0, k1, index):

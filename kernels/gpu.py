@@ -69,11 +69,15 @@ def _launch(n, threads=256, blocks=None):
 
 
 def fill(out, family, shape, scale, cdf, log_tau, k0, k1, offset, threads=256, blocks=None):
-    """Fill a CUDA array (anything with __cuda_array_interface__) in place."""
-    target = cuda.as_cuda_array(out)
+    """Fill a CUDA array (anything with __cuda_array_interface__) in place; a host array is copied over
+    and back (the simulator's and the tests' path)."""
+    on_device = hasattr(out, "__cuda_array_interface__")
+    target = cuda.as_cuda_array(out) if on_device else cuda.to_device(out)
     grid = _launch(target.shape[0], threads, blocks)
     _fill_kernel[grid](target, family, shape, scale, cuda.to_device(cdf), cuda.to_device(log_tau), k0, k1, offset)
     cuda.synchronize()
+    if not on_device:
+        target.copy_to_host(out)
     return out
 
 

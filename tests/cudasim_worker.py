@@ -1,0 +1,32 @@
+"""Run by tests/test_kernels.py in a subprocess with NUMBA_ENABLE_CUDASIM=1: the CUDA kernels on
+numba's simulator. Writes the samples and histograms it computed to the .npz path it is given."""
+import sys
+
+import numpy as np
+
+import fastsmooth as fs
+from fastsmooth.kernels import gpu
+
+from kernel_cases import FILL_CASES, REDUCE_CASES, SEED  # noqa: E402
+
+
+def main(path):
+    results = {}
+    for name, noise, n, offset in FILL_CASES:
+        for threads, blocks in ((4, 1), (3, 2)):  # launch shapes must not matter
+            out = np.zeros((n, noise.d), np.float32)
+            family, shape, scale, cdf, log_tau = noise._kernel_args()
+            gpu.fill(out, family, shape, scale, cdf, log_tau, np.uint64(SEED & 0xFFFFFFFF), np.uint64(SEED >> 32),
+                     np.uint64(offset), threads=threads, blocks=blocks)
+            results[f"fill-{name}-{threads}x{blocks}"] = out
+    for name, noise, n, radii, lows, inv_widths, nbins in REDUCE_CASES:
+        family, shape, scale, cdf, log_tau = noise._kernel_args()
+        results[f"reduce-{name}"] = gpu.reduce(family, n, 0, shape, noise.d, noise.k, scale, cdf, log_tau, radii,
+                                               lows, inv_widths, nbins, np.uint64(SEED & 0xFFFFFFFF),
+                                               np.uint64(SEED >> 32), 1, threads=8, blocks=3)
+    np.savez(path, **results)
+
+
+if __name__ == "__main__":
+    assert fs.__version__
+    main(sys.argv[1])

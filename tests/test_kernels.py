@@ -1,0 +1,178 @@
+"""Kernels: Philox known answers, CPU = CUDA simulator bit for bit, independence of chunking and
+threads, and the laws of the per-sample statistics."""
+import os
+import subprocess
+import sys
+
+import numba
+import numpy as np
+import pytest
+from scipy import stats
+
+import fastsmooth as fs
+from fastsmooth.kernels import cpu
+from fastsmooth.kernels.device import STREAM_REDUCE, define
+
+sys.path.insert(0, os.path.dirname(__file__))
+from kernel_cases import FILL_CASES, REDUCE_CASES, SEED  # noqa: E402
+
+KAT = [  # DESIGN §2: counter words, key words -> output words
+    ((0, 0, 0, 0), (0, 0), (0x6627E8D5, 0xE169C58D, 0xBC57AC4C, 0x9B00DBD8)),
+    ((0xFFFFFFFF,) * 4, (0xFFFFFFFF,) * 2, (0x408F276D, 0x41C83B0E, 0xA20BC7C6, 0x6D5451FD)),
+    ((0x243F6A88, 0x85A308D3, 0x13198A2E, 0x03707344), (0xA4093822, 0x299F31D0),
+     (0xD16CFE09, 0x94FDCCEB, 0x5001E420, 0x24126EA1)),
+]
+PLAIN = define(lambda f: f)  # the same source as plain Python
+
+
+@pytest.mark.parametrize("ctr,key,expected", KAT)
+def test_philox_known_answers(ctr, key, expected):
+    words = [np.uint64(v) for v in ctr + key]
+    assert tuple(int(v) for v in cpu.philox(*words)) == expected
+    assert tuple(int(v) for v in PLAIN["philox"](*words)) == expected
+
+
+def _words(seed):
+    return np.uint64(seed & 0xFFFFFFFF), np.uint64(seed >> 32)
+
+
+def _cpu_fill(noise, n, offset):
+    return noise.sample(n, seed=SEED, offset=offset)
+
+
+def _cpu_reduce(noise, n, radii, lows, inv_widths, nbins):
+    family, shape, scale, cdf, log_tau = noise._kernel_args()
+    return cpu.reduce(family, n, 0, shape, noise.d, noise.k, scale, cdf, log_tau, radii, lows, inv_widths, nbins,
+                      *_words(SEED), STREAM_REDUCE, 3)
+
+
+@pytest.fixture(scope="module")
+def simulator_results(tmp_path_factory):
+    path = tmp_path_factory.mktemp("cudasim") / "results.npz"
+    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1", PYTHONPATH=os.path.dirname(__file__))
+    subprocess.run([sys.executable, os.path.join(os.path.dirname(__file__), "cudasim_worker.py"), str(path)],
+                   check=True, env=env, timeout=900)
+    with np.load(path) as data:
+        return dict(data)
+
+
+@pytest.mark.parametrize("case", FILL_CASES, ids=[c[0] for c in FILL_CASES])
+def test_fill_cpu_equals_cuda_simulator(case, simulator_results):
+    name, noise, n, offset = case
+    expected = _cpu_fill(noise, n, offset)
+    for shape in ("4x1", "3x2"):
+        np.testing.assert_array_equal(simulator_results[f"fill-{name}-{shape}"], expected)
+
+
+@pytest.mark.parametrize("case", REDUCE_CASES, ids=[c[0] for c in REDUCE_CASES])
+def test_reduce_cpu_equals_cuda_simulator(case, simulator_results):
+    name, noise, n, radii, lows, inv_widths, nbins = case
+    counts = _cpu_reduce(noise, n, radii, lows, inv_widths, nbins)
+    assert counts.sum() == n * radii.size
+    np.testing.assert_array_equal(simulator_results[f"reduce-{name}"], counts)
+
+
+@pytest.mark.parametrize("noise", [c[1] for c in FILL_CASES] + [fs.L2Centripetal(3072, 3060, 4.0)], ids=repr)
+def test_chunks_and_threads_do_not_change_samples(noise):
+    whole = noise.sample(37, seed=5)
+    parts = np.concatenate([noise.sample(10, seed=5), noise.sample(1, seed=5, offset=10),
+                            noise.sample(26, seed=5, offset=11)])
+    np.testing.assert_array_equal(parts, whole)
+    into = np.full((37, noise.d), np.nan, np.float32)
+    assert noise.sample(37, seed=5, out=into) is into
+    np.testing.assert_array_equal(into, whole)
+    threads = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        np.testing.assert_array_equal(noise.sample(37, seed=5), whole)
+    finally:
+        numba.set_num_threads(threads)
+    assert not np.array_equal(noise.sample(37, seed=6), whole)
+
+
+def test_reduction_independent_of_chunking():
+    noise = fs.L1Centripetal(50, 10, 0.5)
+    family, shape, scale, cdf, log_tau = noise._kernel_args()
+    args = (np.array([0.2, 0.5]), np.array([-4.0, -8.0]), np.array([20.0, 10.0]), 64)
+    one = cpu.reduce(family, 5000, 0, shape, 50, 10.0, scale, cdf, log_tau, *args, *_words(1), 1, 1)
+    many = cpu.reduce(family, 5000, 0, shape, 50, 10.0, scale, cdf, log_tau, *args, *_words(1), 1, 7)
+    split = (cpu.reduce(family, 1234, 0, shape, 50, 10.0, scale, cdf, log_tau, *args, *_words(1), 1, 2)
+             + cpu.reduce(family, 3766, 1234, shape, 50, 10.0, scale, cdf, log_tau, *args, *_words(1), 1, 3))
+    np.testing.assert_array_equal(one, many)
+    np.testing.assert_array_equal(one, split)
+
+
+def test_torch_cpu_tensor_filled_in_place():
+    torch = pytest.importorskip("torch") if False else __import__("torch")
+    noise = fs.MixedLinfL2(20, 3.0, 0.5)
+    t = torch.zeros(8, 20)
+    noise.sample(8, seed=3, out=t)
+    np.testing.assert_array_equal(t.numpy(), noise.sample(8, seed=3))
+    with pytest.raises(ValueError, match="float32 array of shape"):
+        noise.sample(8, seed=3, out=torch.zeros(8, 20, dtype=torch.float64))
+    with pytest.raises(ValueError, match="C-contiguous"):
+        noise.sample(8, seed=3, out=np.zeros((20, 8), np.float32).T)
+    with pytest.raises(TypeError, match="out must be"):
+        noise.sample(8, seed=3, out=[[0.0] * 20] * 8)
+
+
+def test_cuda_without_gpu_says_what_to_install():
+    from numba import cuda
+    if cuda.is_available():
+        pytest.skip("a CUDA GPU is present: the error path does not apply")
+    with pytest.raises(RuntimeError, match=r'pip install "fastsmooth\[cuda\]"'):
+        fs.certified_radius(fs.Gaussian(10, 1.0), 0.9, method="mc", device="cuda")
+
+
+# ---- laws of the per-sample statistics (KS tests at false-failure rate 1e-6 each) ---------------
+def _stats(kind, noise, n, seed=21):
+    fn = cpu.dev["stats_l2" if kind == "l2" else "stats_l1"]
+    shape = noise._kernel_args()[1]
+    k0, k1 = _words(seed)
+    return np.array([fn(shape, noise.d, k0, k1, np.uint64(i), 1) for i in range(n)])
+
+
+@pytest.mark.parametrize("d,k", [(3, 1.0), (40, 30.5), (3072, 3060.0)])
+def test_l2_reduction_statistics_laws(d, k):
+    noise = fs.L2Centripetal(d, k, 1.0)
+    R, u1 = _stats("l2", noise, 4000).T  # R in units of sigma
+    assert stats.kstest(R**2 / 2, stats.gamma((d - k) / 2).cdf).pvalue > 1e-6
+    assert stats.kstest((1 + u1) / 2, stats.beta((d - 1) / 2, (d - 1) / 2).cdf).pvalue > 1e-6
+
+
+@pytest.mark.parametrize("d,k", [(2, 0.5), (30, 4.0), (784, 700.0)])
+def test_l1_reduction_statistics_laws(d, k):
+    noise = fs.L1Centripetal(d, k, 1.0)
+    R, z1 = _stats("l1", noise, 4000).T
+    assert stats.kstest(R, stats.gamma(d - k).cdf).pvalue > 1e-6
+    assert stats.kstest(np.abs(z1) / R, stats.beta(1, d - 1).cdf).pvalue > 1e-6
+    assert stats.binomtest(int((z1 > 0).sum()), z1.size).pvalue > 1e-6
+
+
+def test_gamma_below_one_and_ndtri():
+    k0, k1 = _words(4)
+    g = np.array([cpu.dev["gamma"](0.3, k0, k1, np.uint64(i), 1, 0) for i in range(4000)])
+    assert stats.kstest(g, stats.gamma(0.3).cdf).pvalue > 1e-6
+    p = np.concatenate([np.geomspace(1e-300, 0.4, 200), 1 - np.geomspace(1e-16, 0.5, 200)])
+    from scipy import special
+    got = np.array([cpu.dev["ndtri"](v) for v in p])
+    np.testing.assert_allclose(got, special.ndtri(p), rtol=1e-13, atol=1e-14)
+
+
+def test_mixed_laws_against_importance_sampling():
+    """T = ||z||_inf and z_1 of MixedLinfL2(4, 1, 1) against self-normalized importance sampling from
+    N(0, I) with weights ||g||_inf^-k. The weighted ECDF's error is bounded with 6 standard errors from
+    the effective sample size (false failure ~1e-8 per point, 20 points)."""
+    d, k = 4, 1.0
+    noise = fs.MixedLinfL2(d, k, 1.0)
+    z = noise.sample(100_000, seed=8).astype(np.float64)
+    g = np.random.default_rng(8).standard_normal((400_000, d))
+    w = np.abs(g).max(1) ** -k
+    w /= w.sum()
+    ess = 1 / (w**2).sum()
+    for stat_z, stat_g in ((np.abs(z).max(1), np.abs(g).max(1)), (z[:, 0], g[:, 0])):
+        for x in np.quantile(stat_z, np.linspace(0.05, 0.95, 10)):
+            p_is = w[stat_g <= x].sum()
+            p_mc = (stat_z <= x).mean()
+            tol = 6 * np.sqrt(p_is * (1 - p_is)) * (1 / np.sqrt(ess) + 1 / np.sqrt(stat_z.size))
+            assert abs(p_is - p_mc) < tol
