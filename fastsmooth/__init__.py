@@ -17,3 +17,12 @@ __all__ = ["Noise", "Gaussian", "Laplace", "L2Centripetal", "L1Centripetal", "Li
            "certified_radius", "lower_bound", "RadiusCurve", "gaussian_lower_bound", "gaussian_radius",
            "laplace_lower_bound", "laplace_radius", "laplace_multiclass_radius", "laplace_dp_radius",
            "linf_radius_from_l2", "l1_radius_from_l2"]
+
+
+def __getattr__(name):
+    # The torch layer loads on first use, so the certificates work without torch installed.
+    if name in ("Smooth", "certify_dataset", "certified_accuracy", "accuracy_table", "plot_certified_accuracy",
+                "read_results", "NoiseAugment", "adversarial_noisy_batch"):
+        from . import smoothing
+        return getattr(smoothing, name)
+    raise AttributeError(f"module 'fastsmooth' has no attribute {name!r}")
