@@ -1,4 +1,6 @@
 """The torch layer: certify/predict semantics against closed forms, reproducibility, TSV, analysis."""
+import os
+
 import numpy as np
 import pytest
 import torch
@@ -151,3 +153,25 @@ def test_noise_augment_draws_fresh_noise():
     plain = fs.NoiseAugment(fs.Gaussian(D, 0.5), 1)(x)
     # the step moves each noisy input by exactly 0.1 per coordinate, uphill for its label
     np.testing.assert_allclose((adv - plain).abs().numpy(), 0.1, rtol=1e-5)
+
+
+def test_train_and_certify_commands(tmp_path, capsys):
+    from fastsmooth.cli import main
+    model = str(tmp_path / "m.pt")
+    out = str(tmp_path / "r.tsv")
+    assert main(["train", "--noise", "laplace", "--d", "784", "--b", "0.2", "--epochs", "1", "--out", model]) == 0
+    assert main(["certify", "--noise", "laplace", "--d", "784", "--b", "0.2", "--model", model, "--out", out,
+                 "--max", "4", "--skip", "3", "--n-samples", "300", "--batch", "150"]) == 0
+    results = fs.read_results(out)
+    assert list(results["idx"].astype(int)) == [0, 3, 6, 9] and set(results["norm"]) == {"l1"}
+    assert ((results["radius"] == 0) | (results["predict"] >= 0)).all()
+    assert main(["certify", "--noise", "gaussian", "--d", "10", "--sigma", "0.2", "--model", model, "--out", out]) == 2
+    assert "d = 784" in capsys.readouterr().err
+
+
+def test_demo_report_small(tmp_path):
+    from fastsmooth.smoothing import demo
+    report = demo.run(num=6, n=200, epochs=1, out=str(tmp_path), progress=False,
+                      names=("Gaussian", "Laplace"))
+    assert "## certified accuracy, l2" in report and "| Laplace |" in report
+    assert os.path.exists(tmp_path / "certified_accuracy_l1.png") and os.path.exists(tmp_path / "report.md")
