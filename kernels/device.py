@@ -16,6 +16,8 @@ another variate's numbers:
     blocks 2048, 2049       first attempts of both Gamma variates, a normal, a sign (L1, L2 reductions)
     blocks 2050, 2051       the face index, sign and table uniform (mixed), the face (Linf)
     blocks 4096 + j         coordinate words j (four coordinates per block)
+    blocks 2^20 + j         fallback words of coordinates 4j..4j+3 (mixed: a rejected truncated normal)
+    blocks 2^21 + j         acceptance words of coordinates 4j..4j+3 (mixed, small T)
 """
 import math
 
@@ -23,7 +25,7 @@ import numpy as np
 
 from .logratio import log_ratio_l1, log_ratio_l2, log_ratio_mixed
 
-GAMMA_A, GAMMA_B, EXTRA, COORDS = 0, 1024, 2048, 4096
+GAMMA_A, GAMMA_B, EXTRA, COORDS, FALLBACK, ACCEPT = 0, 1024, 2048, 4096, 1 << 20, 1 << 21
 STREAM_FILL, STREAM_REDUCE, STREAM_PILOT = 0, 1, 2
 
 
@@ -232,18 +234,53 @@ def define(jit):
         return tau, face, sign
 
     @jit
+    def fallback(tau, mass, k0, k1, index, stream, j):
+        """N(0, 1) truncated to [-tau, tau] by inversion from coordinate j's fallback word."""
+        w0, w1, w2, w3 = block(k0, k1, index, stream, FALLBACK + j // 4)
+        t = j % 4
+        w = w0 if t == 0 else w1 if t == 1 else w2 if t == 2 else w3
+        return ndtri(0.5 + (uniform(w) - 0.5) * mass)
+
+    @jit
+    def truncated(x, accept, tau, mass, k0, k1, index, stream, j):
+        """x if accepted, else an independent draw by inversion: together, exactly the truncated normal
+        (x is a proposal from a law whose accepted part is the target, scaled)."""
+        return x if accept else fallback(tau, mass, k0, k1, index, stream, j)
+
+    @jit
+    def mixed_coordinates(tau, mass, k0, k1, index, stream, j0):
+        """Coordinates j0 .. j0+3 of a mixed sample, before the face is set: iid N(0, 1) truncated to
+        [-tau, tau] (mass = 2 Phi(tau) - 1). For tau >= 1: Box-Muller normals, kept if |n| <= tau;
+        for tau < 1: uniforms on [-tau, tau], kept with probability exp(-x^2/2) (>= 0.6). A rejected
+        proposal is replaced by an inversion draw from a word of its own, which keeps the law exact."""
+        w0, w1, w2, w3 = block(k0, k1, index, stream, COORDS + j0 // 4)
+        if tau >= 1.0:
+            n0, n1 = normal_pair(w0, w1)
+            n2, n3 = normal_pair(w2, w3)
+            return (truncated(n0, abs(n0) <= tau, tau, mass, k0, k1, index, stream, j0),
+                    truncated(n1, abs(n1) <= tau, tau, mass, k0, k1, index, stream, j0 + 1),
+                    truncated(n2, abs(n2) <= tau, tau, mass, k0, k1, index, stream, j0 + 2),
+                    truncated(n3, abs(n3) <= tau, tau, mass, k0, k1, index, stream, j0 + 3))
+        a0, a1, a2, a3 = block(k0, k1, index, stream, ACCEPT + j0 // 4)
+        x0, x1 = tau * (2.0 * uniform(w0) - 1.0), tau * (2.0 * uniform(w1) - 1.0)
+        x2, x3 = tau * (2.0 * uniform(w2) - 1.0), tau * (2.0 * uniform(w3) - 1.0)
+        return (truncated(x0, uniform(a0) < math.exp(-0.5 * x0 * x0), tau, mass, k0, k1, index, stream, j0),
+                truncated(x1, uniform(a1) < math.exp(-0.5 * x1 * x1), tau, mass, k0, k1, index, stream, j0 + 1),
+                truncated(x2, uniform(a2) < math.exp(-0.5 * x2 * x2), tau, mass, k0, k1, index, stream, j0 + 2),
+                truncated(x3, uniform(a3) < math.exp(-0.5 * x3 * x3), tau, mass, k0, k1, index, stream, j0 + 3))
+
+    @jit
     def fill_mixed(row, cdf, log_tau, sigma, k0, k1, index):
         d = row.size
         tau, face_u, sign = mixed_draw_t(cdf, log_tau, k0, k1, index, STREAM_FILL)
         face = min(int(face_u * d), d - 1)
         mass = math.erf(tau / math.sqrt(2.0))  # 2 Phi(tau) - 1
         for j0 in range(0, d, 4):
-            w0, w1, w2, w3 = block(k0, k1, index, STREAM_FILL, COORDS + j0 // 4)
+            c0, c1, c2, c3 = mixed_coordinates(tau, mass, k0, k1, index, STREAM_FILL, j0)
             for t in range(4):
                 j = j0 + t
                 if j < d:
-                    w = w0 if t == 0 else w1 if t == 1 else w2 if t == 2 else w3
-                    row[j] = sigma * ndtri(0.5 + (uniform(w) - 0.5) * mass)
+                    row[j] = sigma * (c0 if t == 0 else c1 if t == 1 else c2 if t == 2 else c3)
         row[face] = sign * sigma * tau
 
     # ---- the statistics X needs, from O(1) (L1, L2) or O(d) (mixed) draws per sample ----------
@@ -283,17 +320,16 @@ def define(jit):
         """(T, S, max z, min z) / sigma of one MixedLinfL2 sample (O(d) draws, O(1) memory)."""
         tau, face_u, sign = mixed_draw_t(cdf, log_tau, k0, k1, index, stream)
         face = min(int(face_u * d), d - 1)
-        mass = math.erf(tau / math.sqrt(2.0))
         total = sign * tau
         m_plus = total
         m_minus = total
+        mass = math.erf(tau / math.sqrt(2.0))
         for j0 in range(0, d, 4):
-            w0, w1, w2, w3 = block(k0, k1, index, stream, COORDS + j0 // 4)
+            c0, c1, c2, c3 = mixed_coordinates(tau, mass, k0, k1, index, stream, j0)
             for t in range(4):
                 j = j0 + t
                 if j < d and j != face:
-                    w = w0 if t == 0 else w1 if t == 1 else w2 if t == 2 else w3
-                    z = ndtri(0.5 + (uniform(w) - 0.5) * mass)
+                    z = c0 if t == 0 else c1 if t == 1 else c2 if t == 2 else c3
                     total += z
                     m_plus = max(m_plus, z)
                     m_minus = min(m_minus, z)
