@@ -98,7 +98,8 @@ class Noise:
         shape = self._radius_shape()[0] if hasattr(self, "_radius_shape") else 0.0
         if self.family == "mixed":
             return FAMILY_CODES["mixed"], shape, self.scale, self.table.cdf, self.table.log_tau
-        return FAMILY_CODES[self.family], shape, self.scale, _NO_TABLE, _NO_TABLE
+        code = FAMILY_CODES["gaussian" if self.family == "l2" and self.k == 0 else self.family]
+        return code, shape, self.scale, _NO_TABLE, _NO_TABLE
 
     def _check_points(self, z):
         z = np.asarray(z, dtype=np.float64)

@@ -33,11 +33,12 @@ numba.config.CACHE_DIR = _cache_dir()
 dev = define(njit(cache=True))
 philox = dev["philox"]
 _fill_l2, _fill_l1, _fill_linf, _fill_mixed = dev["fill_l2"], dev["fill_l1"], dev["fill_linf"], dev["fill_mixed"]
+_fill_gaussian = dev["fill_gaussian"]
 _stats_l2, _stats_l1, _stats_mixed = dev["stats_l2"], dev["stats_l1"], dev["stats_mixed"]
 _ratio_l2, _ratio_l1, _ratio_mixed = dev["ratio_l2"], dev["ratio_l1"], dev["ratio_mixed"]
 _histogram_bin = dev["histogram_bin"]
 
-FAMILY_CODES = {"l2": 0, "l1": 1, "linf": 2, "mixed": 3}
+FAMILY_CODES = {"l2": 0, "l1": 1, "linf": 2, "mixed": 3, "gaussian": 4}  # gaussian: the l2 family at k = 0
 
 
 @njit(parallel=True, cache=True)
@@ -51,8 +52,10 @@ def fill(out, family, shape, scale, cdf, log_tau, k0, k1, offset):
             _fill_l1(out[i], shape, scale, k0, k1, index)
         elif family == 2:
             _fill_linf(out[i], shape, scale, k0, k1, index)
-        else:
+        elif family == 3:
             _fill_mixed(out[i], cdf, log_tau, scale, k0, k1, index)
+        else:
+            _fill_gaussian(out[i], scale, k0, k1, index)
 
 
 @njit(parallel=True, cache=True)
@@ -74,14 +77,14 @@ def reduce(family, n, offset, shape, d, k, scale, cdf, log_tau, radii, lows, inv
             b = 0.0
             s = 0.0
             t = 0.0
-            if family == 0:
+            if family == 0 or family == 4:
                 a, b = _stats_l2(shape, d, k0, k1, index, stream)
             elif family == 1:
                 a, b = _stats_l1(shape, d, k0, k1, index, stream)
             else:
                 a, s, b, t = _stats_mixed(cdf, log_tau, d, k0, k1, index, stream)
             for j in range(m):
-                if family == 0:
+                if family == 0 or family == 4:
                     x = _ratio_l2(scale * a, b, radii[j], k, scale)
                 elif family == 1:
                     x = _ratio_l1(scale * a, scale * b, radii[j], k, scale)
@@ -102,14 +105,14 @@ def log_ratios(family, n, offset, shape, d, k, scale, cdf, log_tau, radii, k0, k
         b = 0.0
         s = 0.0
         t = 0.0
-        if family == 0:
+        if family == 0 or family == 4:
             a, b = _stats_l2(shape, d, k0, k1, index, stream)
         elif family == 1:
             a, b = _stats_l1(shape, d, k0, k1, index, stream)
         else:
             a, s, b, t = _stats_mixed(cdf, log_tau, d, k0, k1, index, stream)
         for j in range(radii.size):
-            if family == 0:
+            if family == 0 or family == 4:
                 out[j, i] = _ratio_l2(scale * a, b, radii[j], k, scale)
             elif family == 1:
                 out[j, i] = _ratio_l1(scale * a, scale * b, radii[j], k, scale)

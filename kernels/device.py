@@ -191,6 +191,19 @@ def define(jit):
             row[j] = row[j] * factor32  # a float32 product: one rounding on every target
 
     @jit
+    def fill_gaussian(row, sigma, k0, k1, index):
+        """N(0, sigma^2 I): the k = 0 member of the L2 family, drawn directly (one pass, no radius)."""
+        d = row.size
+        for j0 in range(0, d, 4):
+            w0, w1, w2, w3 = block(k0, k1, index, STREAM_FILL, COORDS + j0 // 4)
+            n0, n1 = normal_pair(w0, w1)
+            n2, n3 = normal_pair(w2, w3)
+            for t in range(4):
+                j = j0 + t
+                if j < d:
+                    row[j] = sigma * (n0 if t == 0 else n1 if t == 1 else n2 if t == 2 else n3)
+
+    @jit
     def fill_l1(row, shape, scale, k0, k1, index):
         d = row.size
         radius = scale * gamma(shape, k0, k1, index, STREAM_FILL, GAMMA_A)
@@ -347,6 +360,6 @@ def define(jit):
         return 1 + int(pos)
 
     return dict(philox=philox, block=block, uniform=uniform, normal_pair=normal_pair, gamma=gamma, ndtri=ndtri,
-                table_quantile=table_quantile, gamma_try=gamma_try, fill_l2=fill_l2, fill_l1=fill_l1, fill_linf=fill_linf,
+                table_quantile=table_quantile, gamma_try=gamma_try, fill_l2=fill_l2, fill_gaussian=fill_gaussian, fill_l1=fill_l1, fill_linf=fill_linf,
                 fill_mixed=fill_mixed, stats_l2=stats_l2, stats_l1=stats_l1, stats_mixed=stats_mixed,
                 histogram_bin=histogram_bin, ratio_l2=ratio_l2, ratio_l1=ratio_l1, ratio_mixed=ratio_mixed)

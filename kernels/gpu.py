@@ -12,6 +12,7 @@ from .device import define
 
 dev = define(cuda.jit(device=True))
 _fill_l2, _fill_l1, _fill_linf, _fill_mixed = dev["fill_l2"], dev["fill_l1"], dev["fill_linf"], dev["fill_mixed"]
+_fill_gaussian = dev["fill_gaussian"]
 _stats_l2, _stats_l1, _stats_mixed = dev["stats_l2"], dev["stats_l1"], dev["stats_mixed"]
 _ratio_l2, _ratio_l1, _ratio_mixed = dev["ratio_l2"], dev["ratio_l1"], dev["ratio_mixed"]
 _histogram_bin = dev["histogram_bin"]
@@ -29,8 +30,10 @@ def _fill_kernel(out, family, shape, scale, cdf, log_tau, k0, k1, offset):
             _fill_l1(out[i], shape, scale, k0, k1, index)
         elif family == 2:
             _fill_linf(out[i], shape, scale, k0, k1, index)
-        else:
+        elif family == 3:
             _fill_mixed(out[i], cdf, log_tau, scale, k0, k1, index)
+        else:
+            _fill_gaussian(out[i], scale, k0, k1, index)
         i += stride
 
 
@@ -45,14 +48,14 @@ def _reduce_kernel(counts, family, n, offset, shape, d, k, scale, cdf, log_tau, 
         b = 0.0
         s = 0.0
         t = 0.0
-        if family == 0:
+        if family == 0 or family == 4:
             a, b = _stats_l2(shape, d, k0, k1, index, stream)
         elif family == 1:
             a, b = _stats_l1(shape, d, k0, k1, index, stream)
         else:
             a, s, b, t = _stats_mixed(cdf, log_tau, d, k0, k1, index, stream)
         for j in range(radii.size):
-            if family == 0:
+            if family == 0 or family == 4:
                 x = _ratio_l2(scale * a, b, radii[j], k, scale)
             elif family == 1:
                 x = _ratio_l1(scale * a, scale * b, radii[j], k, scale)
