@@ -32,11 +32,8 @@ _previous_cache_dir = numba.config.CACHE_DIR
 numba.config.CACHE_DIR = _cache_dir()
 dev = define(njit(cache=True))
 philox = dev["philox"]
-_fill_l2, _fill_l1, _fill_linf, _fill_mixed = dev["fill_l2"], dev["fill_l1"], dev["fill_linf"], dev["fill_mixed"]
-_fill_gaussian = dev["fill_gaussian"]
-_stats_l2, _stats_l1, _stats_mixed = dev["stats_l2"], dev["stats_l1"], dev["stats_mixed"]
-_ratio_l2, _ratio_l1, _ratio_mixed = dev["ratio_l2"], dev["ratio_l1"], dev["ratio_mixed"]
-_histogram_bin = dev["histogram_bin"]
+_fill_row = dev["fill_row"]
+_sample_stats, _log_ratio, _histogram_bin = dev["sample_stats"], dev["log_ratio"], dev["histogram_bin"]
 
 FAMILY_CODES = {"l2": 0, "l1": 1, "linf": 2, "mixed": 3, "gaussian": 4}  # gaussian: the l2 family at k = 0
 
@@ -45,17 +42,7 @@ FAMILY_CODES = {"l2": 0, "l1": 1, "linf": 2, "mixed": 3, "gaussian": 4}  # gauss
 def fill(out, family, shape, scale, cdf, log_tau, k0, k1, offset):
     """Fill row i of out (float32, (n, d)) with sample offset + i of the family (FAMILY_CODES)."""
     for i in prange(out.shape[0]):
-        index = np.uint64(offset + i)
-        if family == 0:
-            _fill_l2(out[i], shape, scale, k0, k1, index)
-        elif family == 1:
-            _fill_l1(out[i], shape, scale, k0, k1, index)
-        elif family == 2:
-            _fill_linf(out[i], shape, scale, k0, k1, index)
-        elif family == 3:
-            _fill_mixed(out[i], cdf, log_tau, scale, k0, k1, index)
-        else:
-            _fill_gaussian(out[i], scale, k0, k1, index)
+        _fill_row(out[i], family, shape, scale, cdf, log_tau, k0, k1, np.uint64(offset + i))
 
 
 @njit(parallel=True, cache=True)
@@ -72,24 +59,9 @@ def reduce(family, n, offset, shape, d, k, scale, cdf, log_tau, radii, lows, inv
         start = c * chunk
         stop = min(n, start + chunk)
         for i in range(start, stop):
-            index = np.uint64(offset + i)
-            a = 0.0
-            b = 0.0
-            s = 0.0
-            t = 0.0
-            if family == 0 or family == 4:
-                a, b = _stats_l2(shape, d, k0, k1, index, stream)
-            elif family == 1:
-                a, b = _stats_l1(shape, d, k0, k1, index, stream)
-            else:
-                a, s, b, t = _stats_mixed(cdf, log_tau, d, k0, k1, index, stream)
+            a, b, s, t = _sample_stats(family, shape, d, cdf, log_tau, k0, k1, np.uint64(offset + i), stream)
             for j in range(m):
-                if family == 0 or family == 4:
-                    x = _ratio_l2(scale * a, b, radii[j], k, scale)
-                elif family == 1:
-                    x = _ratio_l1(scale * a, scale * b, radii[j], k, scale)
-                else:
-                    x = _ratio_mixed(scale * a, scale * s, scale * b, scale * t, radii[j], d, k, scale)
+                x = _log_ratio(family, a, b, s, t, radii[j], d, k, scale)
                 counts[c, j, _histogram_bin(x, lows[j], inv_widths[j], nbins)] += 1
     return counts.sum(axis=0)
 
@@ -100,24 +72,9 @@ def log_ratios(family, n, offset, shape, d, k, scale, cdf, log_tau, radii, k0, k
     (small n: used to place histogram ranges)."""
     out = np.empty((radii.size, n))
     for i in prange(n):
-        index = np.uint64(offset + i)
-        a = 0.0
-        b = 0.0
-        s = 0.0
-        t = 0.0
-        if family == 0 or family == 4:
-            a, b = _stats_l2(shape, d, k0, k1, index, stream)
-        elif family == 1:
-            a, b = _stats_l1(shape, d, k0, k1, index, stream)
-        else:
-            a, s, b, t = _stats_mixed(cdf, log_tau, d, k0, k1, index, stream)
+        a, b, s, t = _sample_stats(family, shape, d, cdf, log_tau, k0, k1, np.uint64(offset + i), stream)
         for j in range(radii.size):
-            if family == 0 or family == 4:
-                out[j, i] = _ratio_l2(scale * a, b, radii[j], k, scale)
-            elif family == 1:
-                out[j, i] = _ratio_l1(scale * a, scale * b, radii[j], k, scale)
-            else:
-                out[j, i] = _ratio_mixed(scale * a, scale * s, scale * b, scale * t, radii[j], d, k, scale)
+            out[j, i] = _log_ratio(family, a, b, s, t, radii[j], d, k, scale)
     return out
 
 

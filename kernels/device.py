@@ -296,6 +296,20 @@ def define(jit):
                     row[j] = sigma * (c0 if t == 0 else c1 if t == 1 else c2 if t == 2 else c3)
         row[face] = sign * sigma * tau
 
+    @jit
+    def fill_row(row, family, shape, scale, cdf, log_tau, k0, k1, index):
+        """Fill one row with sample `index` of family 0 (L2), 1 (L1), 2 (Linf), 3 (mixed), 4 (Gaussian)."""
+        if family == 0:
+            fill_l2(row, shape, scale, k0, k1, index)
+        elif family == 1:
+            fill_l1(row, shape, scale, k0, k1, index)
+        elif family == 2:
+            fill_linf(row, shape, scale, k0, k1, index)
+        elif family == 3:
+            fill_mixed(row, cdf, log_tau, scale, k0, k1, index)
+        else:
+            fill_gaussian(row, scale, k0, k1, index)
+
     # ---- the statistics X needs, from O(1) (L1, L2) or O(d) (mixed) draws per sample ----------
     @jit
     def stats_l2(shape, d, k0, k1, index, stream):
@@ -349,6 +363,31 @@ def define(jit):
         return tau, total, m_plus, m_minus
 
     @jit
+    def sample_stats(family, shape, d, cdf, log_tau, k0, k1, index, stream):
+        """The statistics X needs for one sample, as (a, b, s, t): (R, u1) for the L2 family (family 0
+        or 4), (R, z1) for L1 (1), (T, max, S, min) for mixed (3); in units of the scale."""
+        a = 0.0
+        b = 0.0
+        s = 0.0
+        t = 0.0
+        if family == 0 or family == 4:
+            a, b = stats_l2(shape, d, k0, k1, index, stream)
+        elif family == 1:
+            a, b = stats_l1(shape, d, k0, k1, index, stream)
+        else:
+            a, s, b, t = stats_mixed(cdf, log_tau, d, k0, k1, index, stream)
+        return a, b, s, t
+
+    @jit
+    def log_ratio(family, a, b, s, t, r, d, k, scale):
+        """X at radius r from the statistics of sample_stats."""
+        if family == 0 or family == 4:
+            return ratio_l2(scale * a, b, r, k, scale)
+        if family == 1:
+            return ratio_l1(scale * a, scale * b, r, k, scale)
+        return ratio_mixed(scale * a, scale * s, scale * b, scale * t, r, d, k, scale)
+
+    @jit
     def histogram_bin(x, lo, inv_width, nbins):
         """Slot of x in counts[0 .. nbins+1]: 0 below lo (and NaN: counted as smallest, the safe side),
         1..nbins the bins, nbins+1 at or above the top."""
@@ -361,5 +400,5 @@ def define(jit):
 
     return dict(philox=philox, block=block, uniform=uniform, normal_pair=normal_pair, gamma=gamma, ndtri=ndtri,
                 table_quantile=table_quantile, gamma_try=gamma_try, fill_l2=fill_l2, fill_gaussian=fill_gaussian, fill_l1=fill_l1, fill_linf=fill_linf,
-                fill_mixed=fill_mixed, stats_l2=stats_l2, stats_l1=stats_l1, stats_mixed=stats_mixed,
-                histogram_bin=histogram_bin, ratio_l2=ratio_l2, ratio_l1=ratio_l1, ratio_mixed=ratio_mixed)
+                fill_mixed=fill_mixed, fill_row=fill_row, stats_l2=stats_l2, stats_l1=stats_l1, stats_mixed=stats_mixed,
+                histogram_bin=histogram_bin, sample_stats=sample_stats, log_ratio=log_ratio)

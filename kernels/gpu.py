@@ -11,11 +11,8 @@ from numba import cuda
 from .device import define
 
 dev = define(cuda.jit(device=True))
-_fill_l2, _fill_l1, _fill_linf, _fill_mixed = dev["fill_l2"], dev["fill_l1"], dev["fill_linf"], dev["fill_mixed"]
-_fill_gaussian = dev["fill_gaussian"]
-_stats_l2, _stats_l1, _stats_mixed = dev["stats_l2"], dev["stats_l1"], dev["stats_mixed"]
-_ratio_l2, _ratio_l1, _ratio_mixed = dev["ratio_l2"], dev["ratio_l1"], dev["ratio_mixed"]
-_histogram_bin = dev["histogram_bin"]
+_fill_row = dev["fill_row"]
+_sample_stats, _log_ratio, _histogram_bin = dev["sample_stats"], dev["log_ratio"], dev["histogram_bin"]
 
 
 @cuda.jit
@@ -23,17 +20,7 @@ def _fill_kernel(out, family, shape, scale, cdf, log_tau, k0, k1, offset):
     i = cuda.grid(1)
     stride = cuda.gridsize(1)
     while i < out.shape[0]:
-        index = np.uint64(offset + i)
-        if family == 0:
-            _fill_l2(out[i], shape, scale, k0, k1, index)
-        elif family == 1:
-            _fill_l1(out[i], shape, scale, k0, k1, index)
-        elif family == 2:
-            _fill_linf(out[i], shape, scale, k0, k1, index)
-        elif family == 3:
-            _fill_mixed(out[i], cdf, log_tau, scale, k0, k1, index)
-        else:
-            _fill_gaussian(out[i], scale, k0, k1, index)
+        _fill_row(out[i], family, shape, scale, cdf, log_tau, k0, k1, np.uint64(offset + i))
         i += stride
 
 
@@ -43,24 +30,9 @@ def _reduce_kernel(counts, family, n, offset, shape, d, k, scale, cdf, log_tau, 
     i = cuda.grid(1)
     stride = cuda.gridsize(1)
     while i < n:
-        index = np.uint64(offset + i)
-        a = 0.0
-        b = 0.0
-        s = 0.0
-        t = 0.0
-        if family == 0 or family == 4:
-            a, b = _stats_l2(shape, d, k0, k1, index, stream)
-        elif family == 1:
-            a, b = _stats_l1(shape, d, k0, k1, index, stream)
-        else:
-            a, s, b, t = _stats_mixed(cdf, log_tau, d, k0, k1, index, stream)
+        a, b, s, t = _sample_stats(family, shape, d, cdf, log_tau, k0, k1, np.uint64(offset + i), stream)
         for j in range(radii.size):
-            if family == 0 or family == 4:
-                x = _ratio_l2(scale * a, b, radii[j], k, scale)
-            elif family == 1:
-                x = _ratio_l1(scale * a, scale * b, radii[j], k, scale)
-            else:
-                x = _ratio_mixed(scale * a, scale * s, scale * b, scale * t, radii[j], d, k, scale)
+            x = _log_ratio(family, a, b, s, t, radii[j], d, k, scale)
             cuda.atomic.add(counts, (j, _histogram_bin(x, lows[j], inv_widths[j], nbins)), 1)
         i += stride
 
