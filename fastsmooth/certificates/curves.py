@@ -102,10 +102,10 @@ def _monotone(r, y):
 def _build_mc(noise, pA_max, mc):
     """A step table (pA_needed_i, r_i) from one Monte Carlo pass over MC_GRID radii (union bound)."""
     from . import montecarlo
-    top = montecarlo.certified_radius(noise, np.array([pA_max]), None, mc["n_mc"], mc["alpha_mc"], mc["seed"],
-                                      mc["device"])[0]
-    top = top if top > 0 else montecarlo.scale_guess(noise)
-    radii = top * 1.1 * np.geomspace(1e-4, 1.0, MC_GRID)
+    # the grid is placed by the independent pilot stream: the main pass then tests fixed radii
+    center, spread = montecarlo.pilot_radii(noise, np.array([pA_max]), None, mc["n_mc"], mc["alpha_mc"],
+                                            mc["seed"], mc["device"])
+    radii = center[0] * (1.0 + spread) * np.geomspace(1e-4, 1.0, MC_GRID)
     law = montecarlo.HistogramLaw(noise, radii, mc["n_mc"], mc["seed"], mc["device"])
     needed = law.pA_needed(montecarlo.dkw_eps(mc["n_mc"], mc["alpha_mc"] / radii.size))
     keep = needed < 1.0

@@ -155,20 +155,7 @@ def certified_radius(noise, pA, pB, n_mc, alpha_mc, seed, device):
         return out
     pl = pA[live]
     ql = None if pB is None else pB[live]
-    n_pilot = max(2000, n_mc // 8)
-    eps_pilot = dkw_eps(n_pilot, 0.5)  # a point estimate is enough here: the pilot only places the ladder
-    top = scale_guess(noise)
-    estimate = np.zeros(pl.shape)
-    for _ in range(8):
-        grid = top * np.geomspace(1e-4, 1.0, 64)
-        pilot = HistogramLaw(noise, grid, n_pilot, seed, device, stream=STREAM_PILOT)
-        ok = _certified(pilot, eps_pilot, pl, ql)
-        estimate = _largest(grid, ok)
-        if not ok[-1].any():
-            break
-        top *= 8.0
-    center = np.maximum(estimate, top * 1e-4)
-    spread = min(0.3, 20.0 * dkw_eps(n_pilot, alpha_mc))
+    center, spread = pilot_radii(noise, pl, ql, n_mc, alpha_mc, seed, device)
     if pl.size <= 8:  # a ladder of candidates around each estimate
         steps = np.concatenate([1.0 + spread * np.linspace(1.0, -1.0, 25), [0.7, 0.5, 0.25, 0.1]])
         ladder = np.unique((center[:, None] * steps[None, :]).ravel())
@@ -177,6 +164,25 @@ def certified_radius(noise, pA, pB, n_mc, alpha_mc, seed, device):
     main = HistogramLaw(noise, ladder, n_mc, seed, device)
     out[live] = _largest(ladder, _certified(main, dkw_eps(n_mc, alpha_mc / ladder.size), pl, ql))
     return out
+
+
+def pilot_radii(noise, pA, pB, n_mc, alpha_mc, seed, device):
+    """Rough radii for pA (pB) from an independent pilot stream (n_mc / 8 samples, at least 2000) on
+    growing geometric grids; returns (estimates, relative spread of the ladder to place around them).
+    The pilot only decides where the main pass looks, never what it certifies."""
+    n_pilot = max(2000, n_mc // 8)
+    eps_pilot = dkw_eps(n_pilot, 0.5)  # a point estimate is enough here
+    top = scale_guess(noise)
+    estimate = np.zeros(pA.shape)
+    for _ in range(8):
+        grid = top * np.geomspace(1e-4, 1.0, 64)
+        pilot = HistogramLaw(noise, grid, n_pilot, seed, device, stream=STREAM_PILOT)
+        ok = _certified(pilot, eps_pilot, pA, pB)
+        estimate = _largest(grid, ok)
+        if not ok[-1].any():
+            break
+        top *= 8.0
+    return np.maximum(estimate, top * 1e-4), min(0.3, 20.0 * dkw_eps(n_pilot, alpha_mc))
 
 
 def _largest(radii, ok):
