@@ -8,7 +8,8 @@ lam >= 0,
     E[(lam - rho)_+] = int_0^lam P(rho < t) dt <= int_0^lam min(1, F_n(log t) + eps) dt =: H(lam)
 
 so L(r, pA) >= max_lam lam pA - H(lam). F_n is bounded above at every x by the count of samples
-below the top of x's histogram bin, which keeps the bound valid for the binned data. When m radii
+below the top of the bin after x's (a sample within rounding of an edge may be binned one bin
+off), which keeps the bound valid for the binned data. When m radii
 are certified from one pass, each gets alpha_mc / m (a union bound), so all m bounds hold together
 with probability >= 1 - alpha_mc. The histogram ranges come from an independent pilot stream.
 """
@@ -89,7 +90,10 @@ class HistogramLaw:
     def hinge_bounds(self, eps):
         """lam = e^edges and H(lam) >= E[(lam - rho)_+] at those lam, for every radius (m, NBINS + 1)."""
         lam = np.exp(np.minimum(self.edges, 700.0))
-        upper = np.minimum(1.0, self.below / self.n + eps)  # F(x) <= upper[:, i] for x < edges[:, i]
+        # F(x) <= upper[:, i] for x < edges[:, i]. A sample within rounding of an edge may land in the
+        # neighbouring bin, so the count one bin further is used (and 1 for the last interval).
+        shifted = np.concatenate([self.below[:, 1:], np.full((self.below.shape[0], 1), self.n)], axis=1)
+        upper = np.minimum(1.0, shifted / self.n + eps)
         hinge = np.empty_like(lam)
         hinge[:, 0] = lam[:, 0] * upper[:, 0]
         hinge[:, 1:] = hinge[:, :1] + np.cumsum(np.diff(lam, axis=1) * upper[:, 1:], axis=1)
