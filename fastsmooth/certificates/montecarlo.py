@@ -12,6 +12,11 @@ below the top of the bin after x's (a sample within rounding of an edge may be b
 off), which keeps the bound valid for the binned data. When m radii
 are certified from one pass, each gets alpha_mc / m (a union bound), so all m bounds hold together
 with probability >= 1 - alpha_mc. The histogram ranges come from an independent pilot stream.
+
+The kernels' normals come from 32-bit uniforms, so none exceeds 6.77 in absolute value (a mass of
+2.6e-11 beyond); inverse-CDF draws are capped likewise. The law actually sampled is therefore
+within total variation SAMPLING_TV_PER_DRAW per normal-like draw (plus a constant) of the exact
+law, and that amount is added to eps: the band then covers the exact CDF.
 """
 import numpy as np
 
@@ -20,6 +25,8 @@ from ..kernels.device import STREAM_PILOT, STREAM_REDUCE
 
 NBINS = 4096
 RANGE_SAMPLES = 2000
+SAMPLING_TV_PER_DRAW = 3e-11  # >= P(|N(0,1)| > 6.77) = 2.6e-11, the mass a 32-bit Box-Muller cannot reach
+SAMPLING_TV_CONSTANT = 1e-9  # table and inversion draws from 32-bit uniforms (tails below 2^-32 each)
 _SLACK = 1e-12
 
 
@@ -71,6 +78,9 @@ class HistogramLaw:
     def __init__(self, noise, radii, n, seed, device="cpu", stream=STREAM_REDUCE):
         self.radii = np.ascontiguousarray(radii, dtype=np.float64)
         self.n = n
+        # normal-like draws per sample: a few for the radial statistics, d more for the mixed family
+        draws = 6 + (noise.d if noise.family == "mixed" else 0)
+        self.sampling_tv = SAMPLING_TV_CONSTANT + draws * SAMPLING_TV_PER_DRAW
         # Bin ranges from an independent sample (stream PILOT): they shape the bound, never its validity.
         x = _log_ratio_sample(noise, self.radii, RANGE_SAMPLES, seed ^ 0x5EED)
         q_lo, q_hi = np.nanmin(x, axis=1), np.nanmax(x, axis=1)
@@ -93,7 +103,7 @@ class HistogramLaw:
         # F(x) <= upper[:, i] for x < edges[:, i]. A sample within rounding of an edge may land in the
         # neighbouring bin, so the count one bin further is used (and 1 for the last interval).
         shifted = np.concatenate([self.below[:, 1:], np.full((self.below.shape[0], 1), self.n)], axis=1)
-        upper = np.minimum(1.0, shifted / self.n + eps)
+        upper = np.minimum(1.0, shifted / self.n + eps + self.sampling_tv)
         hinge = np.empty_like(lam)
         hinge[:, 0] = lam[:, 0] * upper[:, 0]
         hinge[:, 1:] = hinge[:, :1] + np.cumsum(np.diff(lam, axis=1) * upper[:, 1:], axis=1)
