@@ -4,13 +4,14 @@ Results never depend on the thread count: every sample's numbers come from its o
 reductions add integer counts.
 """
 import hashlib
+import math
 import os
 
 import numba
 import numpy as np
 from numba import njit, prange
 
-from .device import define
+from .device import COORDS, GAMMA_A, STREAM_FILL, define
 
 
 def _cache_dir():
@@ -33,6 +34,7 @@ numba.config.CACHE_DIR = _cache_dir()
 dev = define(njit(cache=True))
 philox = dev["philox"]
 _fill_row = dev["fill_row"]
+_block_words, _normal_pair_zig, _gamma = dev["block_words"], dev["normal_pair_zig"], dev["gamma"]
 _sample_stats, _log_ratio, _histogram_bin = dev["sample_stats"], dev["log_ratio"], dev["histogram_bin"]
 
 FAMILY_CODES = {"l2": 0, "l1": 1, "linf": 2, "mixed": 3, "gaussian": 4}  # gaussian: the l2 family at k = 0
@@ -40,9 +42,41 @@ FAMILY_CODES = {"l2": 0, "l1": 1, "linf": 2, "mixed": 3, "gaussian": 4}  # gauss
 
 @njit(parallel=True, cache=True)
 def fill(out, family, shape, scale, cdf, log_tau, k0, k1, offset):
-    """Fill row i of out (float32, (n, d)) with sample offset + i of the family (FAMILY_CODES)."""
-    for i in prange(out.shape[0]):
-        _fill_row(out[i], family, shape, scale, cdf, log_tau, k0, k1, np.uint64(offset + i))
+    """Fill row i of out (float32, (n, d)) with sample offset + i of the family (FAMILY_CODES).
+
+    Gaussian and L2-family rows are made in two passes over a per-thread scratch of Philox words: the
+    word loop has no transcendental calls and vectorizes; the values equal the device functions'
+    (fill_gaussian, fill_l2), which the CUDA kernels run (tests/test_kernels.py checks it)."""
+    n, d = out.shape
+    if family != 0 and family != 4:
+        for i in prange(n):
+            _fill_row(out[i], family, shape, scale, cdf, log_tau, k0, k1, np.uint64(offset + i))
+        return
+    n_blocks = (d + 1) // 2
+    n_chunks = min(n, 8 * numba.get_num_threads())
+    chunk = (n + n_chunks - 1) // max(n_chunks, 1)
+    for c in prange(n_chunks):
+        words = np.empty((4, n_blocks), np.uint64)
+        for i in range(c * chunk, min(n, (c + 1) * chunk)):
+            index = np.uint64(offset + i)
+            _block_words(words, k0, k1, index, STREAM_FILL, COORDS)
+            row = out[i]
+            # the device fill_gaussian / fill_l2 arithmetic, on the stored words
+            sigma = scale if family == 4 else 1.0
+            sq = 0.0
+            for b in range(n_blocks):
+                n0, n1 = _normal_pair_zig(words[0, b], words[1, b], words[2, b], words[3, b], k0, k1, index,
+                                          STREAM_FILL, 2 * b)
+                row[2 * b] = sigma * n0
+                sq += n0 * n0
+                if 2 * b + 1 < d:
+                    row[2 * b + 1] = sigma * n1
+                    sq += n1 * n1
+            if family == 0:
+                radius = scale * math.sqrt(2.0 * _gamma(shape, k0, k1, index, STREAM_FILL, GAMMA_A))
+                factor32 = np.float32(radius / math.sqrt(sq))
+                for j in range(d):
+                    row[j] = row[j] * factor32
 
 
 @njit(parallel=True, cache=True)

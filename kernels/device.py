@@ -18,6 +18,8 @@ another variate's numbers:
     blocks 4096 + j         coordinate words j (four coordinates per block)
     blocks 2^20 + j         fallback words of coordinates 4j..4j+3 (mixed: a rejected truncated normal)
     blocks 2^21 + j         acceptance words of coordinates 4j..4j+3 (mixed, small T)
+    blocks 2^22 + 64 j ..   slow-path words of coordinate j's ziggurat normal (Gaussian and L2 fills, whose
+                            coordinate j takes words 2(j % 2), 2(j % 2) + 1 of block 4096 + j // 2)
 """
 import math
 
@@ -25,8 +27,20 @@ import numpy as np
 
 from .logratio import log_ratio_l1, log_ratio_l2, log_ratio_mixed
 
-GAMMA_A, GAMMA_B, EXTRA, COORDS, FALLBACK, ACCEPT = 0, 1024, 2048, 4096, 1 << 20, 1 << 21
+GAMMA_A, GAMMA_B, EXTRA, COORDS, FALLBACK, ACCEPT, ZIGGURAT = 0, 1024, 2048, 4096, 1 << 20, 1 << 21, 1 << 22
 STREAM_FILL, STREAM_REDUCE, STREAM_PILOT = 0, 1, 2
+
+
+def ziggurat_tables():
+    """Edges x_i and f(x_i) = exp(-x_i^2 / 2) of the 256-layer normal ziggurat (Marsaglia & Tsang):
+    every layer, the base one with the tail included, has area V."""
+    r, v = 3.6541528853610088, 0.00492867323399
+    x = np.empty(257)
+    x[0], x[1] = v / math.exp(-0.5 * r * r), r
+    for i in range(1, 255):
+        x[i + 1] = math.sqrt(-2.0 * math.log(v / x[i] + math.exp(-0.5 * x[i] * x[i])))
+    x[256] = 0.0
+    return x, np.exp(-0.5 * x * x)
 
 
 def define(jit):
@@ -38,6 +52,9 @@ def define(jit):
     HIGH_BIT, LOW31 = np.uint64(0x80000000), np.uint64(0x7FFFFFFF)
     TWO_PI = 2.0 * math.pi
     ratio_l2, ratio_l1, ratio_mixed = jit(log_ratio_l2), jit(log_ratio_l1), jit(log_ratio_mixed)
+    ZIG_X, ZIG_F = (tuple(float(v) for v in table) for table in ziggurat_tables())  # tuples: cacheable constants
+    ZIG_R = 3.6541528853610088
+    LOW8, BIT8 = np.uint64(0xFF), np.uint64(0x100)
 
     @jit
     def philox(c0, c1, c2, c3, k0, k1):
@@ -54,6 +71,18 @@ def define(jit):
     def block(k0, k1, index, stream, b):
         """The four words of block b of sample `index` (a uint64) in `stream`."""
         return philox(np.uint64(b), index & MASK, index >> S32, np.uint64(stream), k0, k1)
+
+    @jit
+    def block_words(words, k0, k1, index, stream, first):
+        """words[:, b] = block first + b of sample `index`, for every column b (a loop with no
+        transcendental calls: compilers vectorize it across blocks)."""
+        lo, hi, st = index & MASK, index >> S32, np.uint64(stream)
+        for b in range(words.shape[1]):
+            w0, w1, w2, w3 = philox(np.uint64(first + b), lo, hi, st, k0, k1)
+            words[0, b] = w0
+            words[1, b] = w1
+            words[2, b] = w2
+            words[3, b] = w3
 
     @jit
     def uniform(w):
@@ -79,6 +108,39 @@ def define(jit):
         c = math.cos(TWO_PI * v)
         s = math.sqrt(max(0.0, 1.0 - c * c))
         return rad * c, (rad * s if v < 0.5 else -rad * s)
+
+    @jit
+    def ziggurat(w_lo, w_hi, k0, k1, index, stream, slow_base):
+        """A standard normal from two words by the 256-layer ziggurat: layer from 8 bits, sign from one,
+        a 53-bit uniform from the rest. The rare wedge and tail cases (about 1.2%) continue on blocks
+        slow_base, slow_base + 1, ... of the same sample, so the result depends on the counter only."""
+        i = int(w_lo & LOW8)
+        sign = -1.0 if (w_lo & BIT8) else 1.0
+        x = uniform53(w_hi, w_lo) * ZIG_X[i]
+        if x < ZIG_X[i + 1]:
+            return sign * x
+        for attempt in range(64):
+            w0, w1, w2, w3 = block(k0, k1, index, stream, slow_base + attempt)
+            if i == 0:  # the tail beyond R (Marsaglia's exponential rejection)
+                a = -math.log(uniform(w0)) / ZIG_R
+                b = -math.log(uniform(w1))
+                if b + b >= a * a:
+                    return sign * (ZIG_R + a)
+                continue
+            if ZIG_F[i] + uniform53(w1, w0) * (ZIG_F[i + 1] - ZIG_F[i]) < math.exp(-0.5 * x * x):
+                return sign * x  # inside the wedge under the curve
+            i = int(w2 & LOW8)  # rejected: a fresh attempt from the block's other two words
+            sign = -1.0 if (w2 & BIT8) else 1.0
+            x = uniform53(w3, w2) * ZIG_X[i]
+            if x < ZIG_X[i + 1]:
+                return sign * x
+        return sign * x  # 64 slow paths in a row: probability below 1e-100
+
+    @jit
+    def normal_pair_zig(w0, w1, w2, w3, k0, k1, index, stream, j0):
+        """The ziggurat normals of coordinates j0 (words w0, w1) and j0 + 1 (words w2, w3)."""
+        return (ziggurat(w0, w1, k0, k1, index, stream, ZIGGURAT + 64 * j0),
+                ziggurat(w2, w3, k0, k1, index, stream, ZIGGURAT + 64 * (j0 + 1)))
 
     @jit
     def gamma(a, k0, k1, index, stream, base):
@@ -176,16 +238,14 @@ def define(jit):
         d = row.size
         radius = scale * math.sqrt(2.0 * gamma(shape, k0, k1, index, STREAM_FILL, GAMMA_A))
         sq = 0.0
-        for j0 in range(0, d, 4):
-            w0, w1, w2, w3 = block(k0, k1, index, STREAM_FILL, COORDS + j0 // 4)
-            n0, n1 = normal_pair(w0, w1)
-            n2, n3 = normal_pair(w2, w3)
-            for t in range(4):
-                j = j0 + t
-                if j < d:
-                    v = n0 if t == 0 else n1 if t == 1 else n2 if t == 2 else n3
-                    row[j] = v
-                    sq += v * v  # from the float64 value: a re-read of the float32 store may be folded away
+        for j0 in range(0, d, 2):
+            w0, w1, w2, w3 = block(k0, k1, index, STREAM_FILL, COORDS + j0 // 2)
+            n0, n1 = normal_pair_zig(w0, w1, w2, w3, k0, k1, index, STREAM_FILL, j0)
+            row[j0] = n0
+            sq += n0 * n0  # from the float64 value: a re-read of the float32 store may be folded away
+            if j0 + 1 < d:
+                row[j0 + 1] = n1
+                sq += n1 * n1
         factor32 = np.float32(radius / math.sqrt(sq))
         for j in range(d):
             row[j] = row[j] * factor32  # a float32 product: one rounding on every target
@@ -194,14 +254,12 @@ def define(jit):
     def fill_gaussian(row, sigma, k0, k1, index):
         """N(0, sigma^2 I): the k = 0 member of the L2 family, drawn directly (one pass, no radius)."""
         d = row.size
-        for j0 in range(0, d, 4):
-            w0, w1, w2, w3 = block(k0, k1, index, STREAM_FILL, COORDS + j0 // 4)
-            n0, n1 = normal_pair(w0, w1)
-            n2, n3 = normal_pair(w2, w3)
-            for t in range(4):
-                j = j0 + t
-                if j < d:
-                    row[j] = sigma * (n0 if t == 0 else n1 if t == 1 else n2 if t == 2 else n3)
+        for j0 in range(0, d, 2):
+            w0, w1, w2, w3 = block(k0, k1, index, STREAM_FILL, COORDS + j0 // 2)
+            n0, n1 = normal_pair_zig(w0, w1, w2, w3, k0, k1, index, STREAM_FILL, j0)
+            row[j0] = sigma * n0
+            if j0 + 1 < d:
+                row[j0 + 1] = sigma * n1
 
     @jit
     def fill_l1(row, shape, scale, k0, k1, index):
@@ -398,7 +456,7 @@ def define(jit):
             return nbins + 1
         return 1 + int(pos)
 
-    return dict(philox=philox, block=block, uniform=uniform, normal_pair=normal_pair, gamma=gamma, ndtri=ndtri,
-                table_quantile=table_quantile, gamma_try=gamma_try, fill_l2=fill_l2, fill_gaussian=fill_gaussian, fill_l1=fill_l1, fill_linf=fill_linf,
+    return dict(philox=philox, block=block, block_words=block_words, uniform=uniform, normal_pair=normal_pair, gamma=gamma, ndtri=ndtri,
+                table_quantile=table_quantile, gamma_try=gamma_try, fill_l2=fill_l2, fill_gaussian=fill_gaussian, normal_pair_zig=normal_pair_zig, ziggurat=ziggurat, fill_l1=fill_l1, fill_linf=fill_linf,
                 fill_mixed=fill_mixed, fill_row=fill_row, stats_l2=stats_l2, stats_l1=stats_l1, stats_mixed=stats_mixed,
                 histogram_bin=histogram_bin, sample_stats=sample_stats, log_ratio=log_ratio)
