@@ -53,7 +53,7 @@ def fill(out, family, shape, scale, cdf, log_tau, k0, k1, offset):
             _fill_row(out[i], family, shape, scale, cdf, log_tau, k0, k1, np.uint64(offset + i))
         return
     n_blocks = (d + 1) // 2
-    n_chunks = min(n, 8 * numba.get_num_threads())
+    n_chunks = min(n, 256)  # scratch per chunk; a fixed count keeps this function cacheable
     chunk = (n + n_chunks - 1) // max(n_chunks, 1)
     for c in prange(n_chunks):
         words = np.empty((4, n_blocks), np.uint64)
