@@ -35,6 +35,7 @@ dev = define(njit(cache=True))
 philox = dev["philox"]
 _fill_row = dev["fill_row"]
 _block_words, _normal_pair_zig, _gamma = dev["block_words"], dev["normal_pair_zig"], dev["gamma"]
+_mixed_pair, _mixed_draw_t = dev["mixed_pair"], dev["mixed_draw_t"]
 _sample_stats, _log_ratio, _histogram_bin = dev["sample_stats"], dev["log_ratio"], dev["histogram_bin"]
 
 FAMILY_CODES = {"l2": 0, "l1": 1, "linf": 2, "mixed": 3, "gaussian": 4}  # gaussian: the l2 family at k = 0
@@ -44,11 +45,12 @@ FAMILY_CODES = {"l2": 0, "l1": 1, "linf": 2, "mixed": 3, "gaussian": 4}  # gauss
 def fill(out, family, shape, scale, cdf, log_tau, k0, k1, offset):
     """Fill row i of out (float32, (n, d)) with sample offset + i of the family (FAMILY_CODES).
 
-    Gaussian and L2-family rows are made in two passes over a per-thread scratch of Philox words: the
-    word loop has no transcendental calls and vectorizes; the values equal the device functions'
-    (fill_gaussian, fill_l2), which the CUDA kernels run (tests/test_kernels.py checks it)."""
+    Gaussian, L2-family and mixed rows are made in two passes over a per-thread scratch of Philox
+    words: the word loop has no transcendental calls and vectorizes; the values equal the device
+    functions' (fill_gaussian, fill_l2, fill_mixed), which the CUDA kernels run (tests/test_kernels.py
+    checks it)."""
     n, d = out.shape
-    if family != 0 and family != 4:
+    if family == 1 or family == 2:
         for i in prange(n):
             _fill_row(out[i], family, shape, scale, cdf, log_tau, k0, k1, np.uint64(offset + i))
         return
@@ -61,6 +63,17 @@ def fill(out, family, shape, scale, cdf, log_tau, k0, k1, offset):
             index = np.uint64(offset + i)
             _block_words(words, k0, k1, index, STREAM_FILL, COORDS)
             row = out[i]
+            if family == 3:  # the device fill_mixed arithmetic, on the stored words
+                tau, face_u, sign = _mixed_draw_t(cdf, log_tau, k0, k1, index, STREAM_FILL)
+                mass = math.erf(tau / math.sqrt(2.0))
+                for b in range(n_blocks):
+                    c0, c1 = _mixed_pair(words[0, b], words[1, b], words[2, b], words[3, b], tau, mass, k0, k1,
+                                         index, STREAM_FILL, 2 * b)
+                    row[2 * b] = scale * c0
+                    if 2 * b + 1 < d:
+                        row[2 * b + 1] = scale * c1
+                row[min(int(face_u * d), d - 1)] = sign * scale * tau
+                continue
             # the device fill_gaussian / fill_l2 arithmetic, on the stored words
             sigma = scale if family == 4 else 1.0
             sq = 0.0

@@ -15,11 +15,10 @@ another variate's numbers:
     blocks 1024..2047       second Gamma variate
     blocks 2048, 2049       first attempts of both Gamma variates, a normal, a sign (L1, L2 reductions)
     blocks 2050, 2051       the face index, sign and table uniform (mixed), the face (Linf)
-    blocks 4096 + j         coordinate words j (four coordinates per block)
+    blocks 4096 + j         coordinate words: four coordinates per block (L1, Linf), two (Gaussian, L2,
+                            mixed: a ziggurat normal, or a proposal and its acceptance uniform, takes two words)
     blocks 2^20 + j         fallback words of coordinates 4j..4j+3 (mixed: a rejected truncated normal)
-    blocks 2^21 + j         acceptance words of coordinates 4j..4j+3 (mixed, small T)
-    blocks 2^22 + 64 j ..   slow-path words of coordinate j's ziggurat normal (Gaussian and L2 fills, whose
-                            coordinate j takes words 2(j % 2), 2(j % 2) + 1 of block 4096 + j // 2)
+    blocks 2^22 + 64 j ..   slow-path words of coordinate j's ziggurat normal
 """
 import math
 
@@ -27,7 +26,7 @@ import numpy as np
 
 from .logratio import log_ratio_l1, log_ratio_l2, log_ratio_mixed
 
-GAMMA_A, GAMMA_B, EXTRA, COORDS, FALLBACK, ACCEPT, ZIGGURAT = 0, 1024, 2048, 4096, 1 << 20, 1 << 21, 1 << 22
+GAMMA_A, GAMMA_B, EXTRA, COORDS, FALLBACK, ZIGGURAT = 0, 1024, 2048, 4096, 1 << 20, 1 << 22
 STREAM_FILL, STREAM_REDUCE, STREAM_PILOT = 0, 1, 2
 
 
@@ -319,26 +318,20 @@ def define(jit):
         return x if accept else fallback(tau, mass, k0, k1, index, stream, j)
 
     @jit
-    def mixed_coordinates(tau, mass, k0, k1, index, stream, j0):
-        """Coordinates j0 .. j0+3 of a mixed sample, before the face is set: iid N(0, 1) truncated to
-        [-tau, tau] (mass = 2 Phi(tau) - 1). For tau >= 1: Box-Muller normals, kept if |n| <= tau;
-        for tau < 1: uniforms on [-tau, tau], kept with probability exp(-x^2/2) (>= 0.6). A rejected
-        proposal is replaced by an inversion draw from a word of its own, which keeps the law exact."""
-        w0, w1, w2, w3 = block(k0, k1, index, stream, COORDS + j0 // 4)
+    def mixed_pair(w0, w1, w2, w3, tau, mass, k0, k1, index, stream, j0):
+        """Coordinates j0 (words w0, w1) and j0 + 1 (w2, w3) of a mixed sample, before the face is set:
+        iid N(0, 1) truncated to [-tau, tau] (mass = 2 Phi(tau) - 1). For tau >= 1: a ziggurat normal,
+        kept if |n| <= tau; for tau < 1: a uniform x on [-tau, tau], kept if a second uniform is below
+        exp(-x^2/2) (>= 0.6). A rejected proposal is replaced by an inversion draw from a word of its
+        own, which keeps the law exact."""
         if tau >= 1.0:
-            n0, n1 = normal_pair(w0, w1)
-            n2, n3 = normal_pair(w2, w3)
+            n0 = ziggurat(w0, w1, k0, k1, index, stream, ZIGGURAT + 64 * j0)
+            n1 = ziggurat(w2, w3, k0, k1, index, stream, ZIGGURAT + 64 * (j0 + 1))
             return (truncated(n0, abs(n0) <= tau, tau, mass, k0, k1, index, stream, j0),
-                    truncated(n1, abs(n1) <= tau, tau, mass, k0, k1, index, stream, j0 + 1),
-                    truncated(n2, abs(n2) <= tau, tau, mass, k0, k1, index, stream, j0 + 2),
-                    truncated(n3, abs(n3) <= tau, tau, mass, k0, k1, index, stream, j0 + 3))
-        a0, a1, a2, a3 = block(k0, k1, index, stream, ACCEPT + j0 // 4)
-        x0, x1 = tau * (2.0 * uniform(w0) - 1.0), tau * (2.0 * uniform(w1) - 1.0)
-        x2, x3 = tau * (2.0 * uniform(w2) - 1.0), tau * (2.0 * uniform(w3) - 1.0)
-        return (truncated(x0, uniform(a0) < math.exp(-0.5 * x0 * x0), tau, mass, k0, k1, index, stream, j0),
-                truncated(x1, uniform(a1) < math.exp(-0.5 * x1 * x1), tau, mass, k0, k1, index, stream, j0 + 1),
-                truncated(x2, uniform(a2) < math.exp(-0.5 * x2 * x2), tau, mass, k0, k1, index, stream, j0 + 2),
-                truncated(x3, uniform(a3) < math.exp(-0.5 * x3 * x3), tau, mass, k0, k1, index, stream, j0 + 3))
+                    truncated(n1, abs(n1) <= tau, tau, mass, k0, k1, index, stream, j0 + 1))
+        x0, x1 = tau * (2.0 * uniform(w0) - 1.0), tau * (2.0 * uniform(w2) - 1.0)
+        return (truncated(x0, uniform(w1) < math.exp(-0.5 * x0 * x0), tau, mass, k0, k1, index, stream, j0),
+                truncated(x1, uniform(w3) < math.exp(-0.5 * x1 * x1), tau, mass, k0, k1, index, stream, j0 + 1))
 
     @jit
     def fill_mixed(row, cdf, log_tau, sigma, k0, k1, index):
@@ -346,12 +339,12 @@ def define(jit):
         tau, face_u, sign = mixed_draw_t(cdf, log_tau, k0, k1, index, STREAM_FILL)
         face = min(int(face_u * d), d - 1)
         mass = math.erf(tau / math.sqrt(2.0))  # 2 Phi(tau) - 1
-        for j0 in range(0, d, 4):
-            c0, c1, c2, c3 = mixed_coordinates(tau, mass, k0, k1, index, STREAM_FILL, j0)
-            for t in range(4):
-                j = j0 + t
-                if j < d:
-                    row[j] = sigma * (c0 if t == 0 else c1 if t == 1 else c2 if t == 2 else c3)
+        for j0 in range(0, d, 2):
+            w0, w1, w2, w3 = block(k0, k1, index, STREAM_FILL, COORDS + j0 // 2)
+            c0, c1 = mixed_pair(w0, w1, w2, w3, tau, mass, k0, k1, index, STREAM_FILL, j0)
+            row[j0] = sigma * c0
+            if j0 + 1 < d:
+                row[j0 + 1] = sigma * c1
         row[face] = sign * sigma * tau
 
     @jit
@@ -409,12 +402,13 @@ def define(jit):
         m_plus = total
         m_minus = total
         mass = math.erf(tau / math.sqrt(2.0))
-        for j0 in range(0, d, 4):
-            c0, c1, c2, c3 = mixed_coordinates(tau, mass, k0, k1, index, stream, j0)
-            for t in range(4):
+        for j0 in range(0, d, 2):
+            w0, w1, w2, w3 = block(k0, k1, index, stream, COORDS + j0 // 2)
+            c0, c1 = mixed_pair(w0, w1, w2, w3, tau, mass, k0, k1, index, stream, j0)
+            for t in range(2):
                 j = j0 + t
                 if j < d and j != face:
-                    z = c0 if t == 0 else c1 if t == 1 else c2 if t == 2 else c3
+                    z = c0 if t == 0 else c1
                     total += z
                     m_plus = max(m_plus, z)
                     m_minus = min(m_minus, z)
@@ -457,6 +451,6 @@ def define(jit):
         return 1 + int(pos)
 
     return dict(philox=philox, block=block, block_words=block_words, uniform=uniform, normal_pair=normal_pair, gamma=gamma, ndtri=ndtri,
-                table_quantile=table_quantile, gamma_try=gamma_try, fill_l2=fill_l2, fill_gaussian=fill_gaussian, normal_pair_zig=normal_pair_zig, ziggurat=ziggurat, fill_l1=fill_l1, fill_linf=fill_linf,
+                table_quantile=table_quantile, gamma_try=gamma_try, fill_l2=fill_l2, fill_gaussian=fill_gaussian, normal_pair_zig=normal_pair_zig, mixed_pair=mixed_pair, mixed_draw_t=mixed_draw_t, ziggurat=ziggurat, fill_l1=fill_l1, fill_linf=fill_linf,
                 fill_mixed=fill_mixed, fill_row=fill_row, stats_l2=stats_l2, stats_l1=stats_l1, stats_mixed=stats_mixed,
                 histogram_bin=histogram_bin, sample_stats=sample_stats, log_ratio=log_ratio)
