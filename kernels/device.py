@@ -84,6 +84,11 @@ def define(jit):
             words[3, b] = w3
 
     @jit
+    def pick(w0, w1, w2, w3, t):
+        """Word t (0..3) of a block."""
+        return w0 if t == 0 else w1 if t == 1 else w2 if t == 2 else w3
+
+    @jit
     def uniform(w):
         """A float64 in (0, 1) from a 32-bit word."""
         return (float(np.int64(w)) + 0.5) * INV32  # via int64: a fast, exact conversion of a 32-bit value
@@ -270,7 +275,7 @@ def define(jit):
             for t in range(4):
                 j = j0 + t
                 if j < d:
-                    w = w0 if t == 0 else w1 if t == 1 else w2 if t == 2 else w3
+                    w = pick(w0, w1, w2, w3, t)
                     sign, u = signed_uniform(w)
                     e = -math.log(u)
                     row[j] = sign * e
@@ -288,7 +293,7 @@ def define(jit):
             for t in range(4):
                 j = j0 + t
                 if j < d:
-                    w = w0 if t == 0 else w1 if t == 1 else w2 if t == 2 else w3
+                    w = pick(w0, w1, w2, w3, t)
                     row[j] = radius * (2.0 * uniform(w) - 1.0)
         w0, w1, w2, w3 = block(k0, k1, index, STREAM_FILL, EXTRA + 3)
         face = min(int(uniform53(w0, w1) * d), d - 1)
@@ -308,7 +313,7 @@ def define(jit):
         """N(0, 1) truncated to [-tau, tau] by inversion from coordinate j's fallback word."""
         w0, w1, w2, w3 = block(k0, k1, index, stream, FALLBACK + j // 4)
         t = j % 4
-        w = w0 if t == 0 else w1 if t == 1 else w2 if t == 2 else w3
+        w = pick(w0, w1, w2, w3, t)
         return ndtri(0.5 + (uniform(w) - 0.5) * mass)
 
     @jit
