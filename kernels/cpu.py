@@ -20,7 +20,7 @@ def _cache_dir():
     device.py would otherwise leave stale machine code in use."""
     here = os.path.dirname(os.path.abspath(__file__))
     digest = hashlib.sha256()
-    for name in ("device.py", "logratio.py", "cpu.py"):
+    for name in ("device.py", "elementary.py", "logratio.py", "cpu.py"):
         with open(os.path.join(here, name), "rb") as fh:
             digest.update(fh.read())
     root = os.environ.get("FASTSMOOTH_CACHE_DIR") or os.path.join(
@@ -31,17 +31,21 @@ def _cache_dir():
 # numba reads CACHE_DIR when each cached function below is created; it is restored at the end.
 _previous_cache_dir = numba.config.CACHE_DIR
 numba.config.CACHE_DIR = _cache_dir()
-dev = define(njit(cache=True))
+# error_model="numpy": a float division is plain IEEE (numba's default checks for zero, and the branch
+# stops LLVM from vectorizing loops over samples)
+dev = define(njit(cache=True, error_model="numpy"), njit(cache=True, error_model="numpy", inline="always"))
 philox = dev["philox"]
 _fill_row = dev["fill_row"]
 _block_words, _normal_pair_zig, _gamma = dev["block_words"], dev["normal_pair_zig"], dev["gamma"]
 _mixed_pair, _mixed_draw_t = dev["mixed_pair"], dev["mixed_draw_t"]
 _sample_stats, _log_ratio, _histogram_bin = dev["sample_stats"], dev["log_ratio"], dev["histogram_bin"]
+_l2_first_draws, _l2_redraw = dev["l2_first_draws"], dev["l2_redraw"]
+_l2_stats_from, _log_ratio_l2 = dev["l2_stats_from"], dev["log_ratio_l2"]
 
 FAMILY_CODES = {"l2": 0, "l1": 1, "linf": 2, "mixed": 3, "gaussian": 4}  # gaussian: the l2 family at k = 0
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def fill(out, family, shape, scale, cdf, log_tau, k0, k1, offset):
     """Fill row i of out (float32, (n, d)) with sample offset + i of the family (FAMILY_CODES).
 
@@ -92,16 +96,48 @@ def fill(out, family, shape, scale, cdf, log_tau, k0, k1, offset):
                     row[j] = row[j] * factor32
 
 
-@njit(parallel=True, cache=True)
+BATCH = 256  # samples per vectorized pass of the L2 reduction
+
+
+@njit(parallel=True, cache=True, error_model="numpy")
 def reduce(family, n, offset, shape, d, k, scale, cdf, log_tau, radii, lows, inv_widths, nbins, k0, k1, stream,
            n_chunks):
     """Histograms of X = log(pi0(z - delta*_r) / pi0(z)) at every radius r in `radii`, over samples
     offset .. offset + n - 1. The statistics of a sample are drawn once and shared by all radii.
     Returns int64 counts of shape (len(radii), nbins + 2): slot 0 below lows[j], 1..nbins the bins
-    of width 1 / inv_widths[j], nbins + 1 at or above the top."""
+    of width 1 / inv_widths[j], nbins + 1 at or above the top.
+
+    The L2 family (and the Gaussian) runs in passes over BATCH samples, each a loop the compiler
+    vectorizes (fast-path draws; X and its slot), with the rare undecided Gamma attempts finished in
+    between: the same arithmetic as the device stats_l2, which the CUDA kernel runs."""
     m = radii.size
     counts = np.zeros((n_chunks, m, nbins + 2), np.int64)
     chunk = (n + n_chunks - 1) // n_chunks
+    if family == 0 or family == 4:
+        half_rest = 0.5 * (d - 1)
+        for c in prange(n_chunks):
+            g_radius = np.empty(BATCH)
+            g_rest = np.empty(BATCH)
+            g = np.empty(BATCH)
+            slots = np.empty(BATCH, np.int64)
+            for first in range(c * chunk, min(n, (c + 1) * chunk), BATCH):
+                size = min(BATCH, min(n, (c + 1) * chunk) - first)
+                for t in range(size):
+                    g_radius[t], g_rest[t], g[t] = _l2_first_draws(shape, half_rest, k0, k1,
+                                                                   np.uint64(offset + first + t), stream)
+                for t in range(size):
+                    if g_radius[t] < 0.0:
+                        g_radius[t] = _l2_redraw(shape, k0, k1, np.uint64(offset + first + t), stream, 0)
+                    if g_rest[t] < 0.0:
+                        g_rest[t] = _l2_redraw(half_rest, k0, k1, np.uint64(offset + first + t), stream, 1)
+                for j in range(m):
+                    r, low, inv_width = radii[j], lows[j], inv_widths[j]
+                    for t in range(size):
+                        a, u1 = _l2_stats_from(g_radius[t], g_rest[t], g[t])
+                        slots[t] = _histogram_bin(_log_ratio_l2(scale * a, u1, r, k, scale), low, inv_width, nbins)
+                    for t in range(size):
+                        counts[c, j, slots[t]] += 1
+        return counts.sum(axis=0)
     for c in prange(n_chunks):
         start = c * chunk
         stop = min(n, start + chunk)
@@ -113,7 +149,7 @@ def reduce(family, n, offset, shape, d, k, scale, cdf, log_tau, radii, lows, inv
     return counts.sum(axis=0)
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def log_ratios(family, n, offset, shape, d, k, scale, cdf, log_tau, radii, k0, k1, stream):
     """X of samples offset .. offset + n - 1 at each radius, as a (len(radii), n) float64 array
     (small n: used to place histogram ranges)."""

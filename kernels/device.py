@@ -24,7 +24,7 @@ import math
 
 import numpy as np
 
-from .logratio import log_ratio_l1, log_ratio_l2, log_ratio_mixed
+from . import elementary, logratio
 
 GAMMA_A, GAMMA_B, EXTRA, COORDS, FALLBACK, ZIGGURAT = 0, 1024, 2048, 4096, 1 << 20, 1 << 22
 STREAM_FILL, STREAM_REDUCE, STREAM_PILOT = 0, 1, 2
@@ -42,7 +42,11 @@ def ziggurat_tables():
     return x, np.exp(-0.5 * x * x)
 
 
-def define(jit):
+def define(jit, hot=None):
+    """The device functions compiled with `jit`; the small per-sample ones that the CPU drivers call
+    inside loops over samples with `hot` (numba.njit with inline="always" there: LLVM vectorizes a
+    loop only across code it can see; by default `jit`)."""
+    hot = hot or jit
     M0, M1 = np.uint64(0xD2511F53), np.uint64(0xCD9E8D57)
     W0, W1 = np.uint64(0x9E3779B9), np.uint64(0xBB67AE85)
     MASK, S32 = np.uint64(0xFFFFFFFF), np.uint64(32)
@@ -50,12 +54,16 @@ def define(jit):
     INV31 = 1.0 / 2147483648.0
     HIGH_BIT, LOW31 = np.uint64(0x80000000), np.uint64(0x7FFFFFFF)
     TWO_PI = 2.0 * math.pi
-    ratio_l2, ratio_l1, ratio_mixed = jit(log_ratio_l2), jit(log_ratio_l1), jit(log_ratio_mixed)
+    ratio_l1, ratio_l2, ratio_mixed = logratio.define(hot)
+    elem = elementary.define(hot)
+    log_positive, sincos_quarter = elem["log_positive"], elem["sincos_quarter"]
+    QUARTER_PI_29 = 0.25 * math.pi / 536870912.0
+    LOW29, BIT29, BIT30, BIT31 = np.uint64(0x1FFFFFFF), np.uint64(1 << 29), np.uint64(1 << 30), np.uint64(1 << 31)
     ZIG_X, ZIG_F = (tuple(float(v) for v in table) for table in ziggurat_tables())  # tuples: cacheable constants
     ZIG_R = 3.6541528853610088
     LOW8, BIT8 = np.uint64(0xFF), np.uint64(0x100)
 
-    @jit
+    @hot
     def philox(c0, c1, c2, c3, k0, k1):
         """Philox4x32-10 on uint64 words holding 32-bit values."""
         for _ in range(10):
@@ -66,7 +74,7 @@ def define(jit):
             k1 = (k1 + W1) & MASK
         return c0, c1, c2, c3
 
-    @jit
+    @hot
     def block(k0, k1, index, stream, b):
         """The four words of block b of sample `index` (a uint64) in `stream`."""
         return philox(np.uint64(b), index & MASK, index >> S32, np.uint64(stream), k0, k1)
@@ -83,35 +91,40 @@ def define(jit):
             words[2, b] = w2
             words[3, b] = w3
 
-    @jit
+    @hot
     def pick(w0, w1, w2, w3, t):
         """Word t (0..3) of a block."""
         return w0 if t == 0 else w1 if t == 1 else w2 if t == 2 else w3
 
-    @jit
+    @hot
     def uniform(w):
         """A float64 in (0, 1) from a 32-bit word."""
         return (float(np.int64(w)) + 0.5) * INV32  # via int64: a fast, exact conversion of a 32-bit value
 
-    @jit
+    @hot
     def signed_uniform(w):
         """(sign, u) from one word: the top bit a sign, the other 31 bits u in (0, 1)."""
         sign = -1.0 if (w & HIGH_BIT) else 1.0
         return sign, (float(np.int64(w & LOW31)) + 0.5) * INV31
 
-    @jit
+    @hot
     def uniform53(w_hi, w_lo):
         """A float64 in [0, 1) with 53 random bits from two words."""
         return float(np.int64((w_hi << np.uint64(21)) ^ (w_lo >> np.uint64(11)))) * (1.0 / 9007199254740992.0)
 
-    @jit
+    @hot
     def normal_pair(w0, w1):
-        """Two independent standard normals by Box-Muller (the sine from the cosine: one call fewer)."""
-        rad = math.sqrt(-2.0 * math.log(uniform(w0)))
-        v = uniform(w1)
-        c = math.cos(TWO_PI * v)
-        s = math.sqrt(max(0.0, 1.0 - c * c))
-        return rad * c, (rad * s if v < 0.5 else -rad * s)
+        """Two independent standard normals by Box-Muller. The angle: a uniform point of (0, pi/4)
+        from 29 bits, sent to one of the circle's eight octants by the other three (swap cos and sin,
+        and two signs): uniform on the circle, with no range reduction and no libm call."""
+        rad = math.sqrt(-2.0 * log_positive(uniform(w0)))
+        s, c = sincos_quarter((float(np.int64(w1 & LOW29)) + 0.5) * QUARTER_PI_29)
+        swap = (w1 & BIT29) != 0
+        first = s if swap else c
+        second = c if swap else s
+        first = -first if (w1 & BIT30) != 0 else first
+        second = -second if (w1 & BIT31) != 0 else second
+        return rad * first, rad * second
 
     @jit
     def ziggurat(w_lo, w_hi, k0, k1, index, stream, slow_base):
@@ -150,41 +163,54 @@ def define(jit):
     def gamma(a, k0, k1, index, stream, base):
         """A Gamma(a) variate (Marsaglia-Tsang; a < 1 boosted by U^(1/a)) from blocks base.."""
         shape = a if a >= 1.0 else a + 1.0
-        dd = shape - 1.0 / 3.0
-        c = 1.0 / math.sqrt(9.0 * dd)
-        value = dd  # the mode, returned only if 2044 attempts all reject (probability < 1e-1000)
+        value = shape - 1.0 / 3.0  # the mode, returned only if 2044 attempts all reject (probability < 1e-1000)
         for b in range(1022):
             w0, w1, w2, w3 = block(k0, k1, index, stream, base + b)
             n1, n2 = normal_pair(w0, w1)
-            done = False
-            for attempt in range(2):
-                x = n1 if attempt == 0 else n2
-                u = uniform(w2) if attempt == 0 else uniform(w3)
-                v = 1.0 + c * x
-                if v > 0.0:
-                    v = v * v * v
-                    if u < 1.0 - 0.0331 * x * x * x * x or math.log(u) < 0.5 * x * x + dd * (1.0 - v + math.log(v)):
-                        value = dd * v
-                        done = True
-                        break
-            if done:
+            first = gamma_try(shape, n1, w2)
+            if first >= 0.0:
+                value = first
+                break
+            second = gamma_try(shape, n2, w3)
+            if second >= 0.0:
+                value = second
                 break
         if a < 1.0:
             w0, w1, w2, w3 = block(k0, k1, index, stream, base + 1023)
             value *= math.exp(math.log(uniform(w0)) / a)
         return value
 
-    @jit
+    @hot
+    def gamma_squeeze(a, n, w):
+        """The quick half of a Marsaglia-Tsang attempt for Gamma(a), a >= 1, from a normal n and a word
+        w: dd * v when the attempt is certainly accepted, else -1 (undecided: gamma_try decides).
+
+        With dd = a - 1/3, y = n / sqrt(9 dd) and v = (1 + y)^3, the attempt accepts when
+        log u < dd h(y), h(y) = 3 (log(1 + y) - y + y^2/2 - y^3/3). Since h(y) >= -3/4 y^4 / min(1, 1 + y)
+        for y > -1 (the derivative of the difference has the sign of y^4) and log u <= u - 1,
+        (u - 1) min(1, 1 + y) < -3/4 dd y^4 implies acceptance. It leaves about 0.03 / dd of attempts
+        undecided (0.5% at a = 6, 2e-5 at a = 1536), where the textbook squeeze 1 - 0.0331 n^4 leaves
+        10%; and it needs no logarithm, so loops over samples run it in SIMD lanes."""
+        dd = max(a, 1.0) - 1.0 / 3.0
+        y = n / math.sqrt(9.0 * dd)
+        v = (1.0 + y) * (1.0 + y) * (1.0 + y)
+        y4 = (y * y) * (y * y)
+        sure = (uniform(w) - 1.0) * min(1.0, 1.0 + y) < -0.75 * dd * y4 * (1.0 + 1e-12)  # rounding margin
+        return dd * v if (a >= 1.0 and 1.0 + y > 0.0 and sure) else -1.0
+
+    @hot
     def gamma_try(a, n, w):
-        """One Marsaglia-Tsang attempt for Gamma(a), a >= 1, from a normal and a word; -1 if rejected."""
+        """One Marsaglia-Tsang attempt for Gamma(a) from a normal n and a word w; -1 if rejected or
+        a < 1 (gamma_squeeze, then the exact test with logarithms)."""
+        value = gamma_squeeze(a, n, w)
+        if value >= 0.0 or a < 1.0:
+            return value
         dd = a - 1.0 / 3.0
-        c = 1.0 / math.sqrt(9.0 * dd)
-        v = 1.0 + c * n
+        v = 1.0 + n / math.sqrt(9.0 * dd)
         if v <= 0.0:
             return -1.0
         v = v * v * v
-        u = uniform(w)
-        if u < 1.0 - 0.0331 * n * n * n * n or math.log(u) < 0.5 * n * n + dd * (1.0 - v + math.log(v)):
+        if log_positive(uniform(w)) < 0.5 * n * n + dd * (1.0 - v + log_positive(v)):
             return dd * v
         return -1.0
 
@@ -367,31 +393,51 @@ def define(jit):
             fill_gaussian(row, scale, k0, k1, index)
 
     # ---- the statistics X needs, from O(1) (L1, L2) or O(d) (mixed) draws per sample ----------
+    @hot
+    def l2_first_draws(shape, half_rest, k0, k1, index, stream):
+        """(G_radius, G_rest, g) of an L2-family sample from its two fast-path blocks: the squeezes of
+        the first Marsaglia-Tsang attempts of G_radius ~ Gamma(shape) and G_rest ~ Gamma(half_rest),
+        -1 where undecided (l2_redraw finishes those), and a normal g."""
+        w0, w1, w2, w3 = block(k0, k1, index, stream, EXTRA)
+        n_radius, n_rest = normal_pair(w0, w1)
+        v0, v1, v2, v3 = block(k0, k1, index, stream, EXTRA + 1)
+        g, _ = normal_pair(v0, v1)
+        return gamma_squeeze(shape, n_radius, w2), gamma_squeeze(half_rest, n_rest, w3), g
+
+    @jit
+    def l2_redraw(a, k0, k1, index, stream, which):
+        """G_radius (which = 0, a = shape) or G_rest (1, a = half_rest) where l2_first_draws left it
+        undecided: the first attempt's exact test, then the variate's own blocks."""
+        w0, w1, w2, w3 = block(k0, k1, index, stream, EXTRA)
+        n_radius, n_rest = normal_pair(w0, w1)
+        value = gamma_try(a, n_radius, w2) if which == 0 else gamma_try(a, n_rest, w3)
+        if value < 0.0:
+            value = gamma(a, k0, k1, index, stream, GAMMA_A if which == 0 else GAMMA_B)
+        return value
+
+    @hot
+    def l2_stats_from(g_radius, g_rest, g):
+        """(R / sigma, u1): R^2 / (2 sigma^2) = G_radius, and u1 = z1 / R has the law of
+        g / sqrt(g^2 + chi2_{d-1}) whatever the radius."""
+        return math.sqrt(2.0 * g_radius), g / math.sqrt(g * g + 2.0 * g_rest)
+
     @jit
     def stats_l2(shape, d, k0, k1, index, stream):
         """(R / sigma, u1) of one L2-family sample: R^2 / (2 sigma^2) ~ Gamma(shape), u1 = z1 / R."""
-        # Fast path: one block gives both Gamma variates' first Marsaglia-Tsang attempts (a rejection
-        # falls back to that variate's own blocks), a second block the normal g.
-        w0, w1, w2, w3 = block(k0, k1, index, stream, EXTRA)
-        n_radius, n_rest = normal_pair(w0, w1)
         half_rest = 0.5 * (d - 1)
-        g_radius = gamma_try(shape, n_radius, w2) if shape >= 1.0 else -1.0
+        g_radius, g_rest, g = l2_first_draws(shape, half_rest, k0, k1, index, stream)
         if g_radius < 0.0:
-            g_radius = gamma(shape, k0, k1, index, stream, GAMMA_A)
-        g_rest = gamma_try(half_rest, n_rest, w3) if half_rest >= 1.0 else -1.0
+            g_radius = l2_redraw(shape, k0, k1, index, stream, 0)
         if g_rest < 0.0:
-            g_rest = gamma(half_rest, k0, k1, index, stream, GAMMA_B)
-        w0, w1, w2, w3 = block(k0, k1, index, stream, EXTRA + 1)
-        g, _ = normal_pair(w0, w1)
-        # u1 = z1/||z|| has the law of g / sqrt(g^2 + chi2_{d-1}) whatever the radius
-        return math.sqrt(2.0 * g_radius), g / math.sqrt(g * g + 2.0 * g_rest)
+            g_rest = l2_redraw(half_rest, k0, k1, index, stream, 1)
+        return l2_stats_from(g_radius, g_rest, g)
 
     @jit
     def stats_l1(shape, d, k0, k1, index, stream):
         """(R / b, z1 / b) of one L1-family sample: R / b ~ Gamma(shape), |z1| / R ~ Beta(1, d-1)."""
         w0, w1, w2, w3 = block(k0, k1, index, stream, EXTRA)
         n_radius, _ = normal_pair(w0, w1)
-        g_radius = gamma_try(shape, n_radius, w2) if shape >= 1.0 else -1.0
+        g_radius = gamma_try(shape, n_radius, w2)
         if g_radius < 0.0:
             g_radius = gamma(shape, k0, k1, index, stream, GAMMA_A)
         sign, v = signed_uniform(w3)
@@ -444,7 +490,7 @@ def define(jit):
             return ratio_l1(scale * a, scale * b, r, k, scale)
         return ratio_mixed(scale * a, scale * s, scale * b, scale * t, r, d, k, scale)
 
-    @jit
+    @hot
     def histogram_bin(x, lo, inv_width, nbins):
         """Slot of x in counts[0 .. nbins+1]: 0 below lo (and NaN: counted as smallest, the safe side),
         1..nbins the bins, nbins+1 at or above the top."""
@@ -455,7 +501,8 @@ def define(jit):
             return nbins + 1
         return 1 + int(pos)
 
-    return dict(philox=philox, block=block, block_words=block_words, uniform=uniform, normal_pair=normal_pair, gamma=gamma, ndtri=ndtri,
-                table_quantile=table_quantile, gamma_try=gamma_try, fill_l2=fill_l2, fill_gaussian=fill_gaussian, normal_pair_zig=normal_pair_zig, mixed_pair=mixed_pair, mixed_draw_t=mixed_draw_t, ziggurat=ziggurat, fill_l1=fill_l1, fill_linf=fill_linf,
-                fill_mixed=fill_mixed, fill_row=fill_row, stats_l2=stats_l2, stats_l1=stats_l1, stats_mixed=stats_mixed,
+    return dict(elementary=elem, uniform53=uniform53, philox=philox, block=block, block_words=block_words, uniform=uniform, normal_pair=normal_pair, gamma=gamma, ndtri=ndtri,
+                table_quantile=table_quantile, gamma_try=gamma_try, gamma_squeeze=gamma_squeeze, l2_redraw=l2_redraw, fill_l2=fill_l2, fill_gaussian=fill_gaussian, normal_pair_zig=normal_pair_zig, mixed_pair=mixed_pair, mixed_draw_t=mixed_draw_t, ziggurat=ziggurat, fill_l1=fill_l1, fill_linf=fill_linf,
+                fill_mixed=fill_mixed, fill_row=fill_row, stats_l2=stats_l2, l2_first_draws=l2_first_draws,
+                l2_stats_from=l2_stats_from, log_ratio_l2=ratio_l2, stats_l1=stats_l1, stats_mixed=stats_mixed,
                 histogram_bin=histogram_bin, sample_stats=sample_stats, log_ratio=log_ratio)

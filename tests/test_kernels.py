@@ -191,3 +191,89 @@ def test_mixed_coordinates_are_truncated_normals(k):
     pit = (special.ndtr(z) - special.ndtr(-T)) / (special.ndtr(T) - special.ndtr(-T))
     assert stats.kstest(pit[~face], "uniform").pvalue > 1e-6
     assert (T >= 1).all() if k == 0 else (T < 1).mean() > 0.5  # the path the case is named for
+
+
+# ---- the plain-arithmetic elementary functions and the vectorized L2 reduction ------------------
+def _ulps(got, ref):
+    """|got - ref| in units in the last place of the float64 nearest ref (ref in long double)."""
+    return np.abs(got.astype(np.longdouble) - ref) / np.spacing(np.abs(ref.astype(np.float64)))
+
+
+def test_elementary_functions_within_an_ulp_or_two():
+    """log, log1p, sin and cos against numpy's long-double functions (x86: 64-bit mantissas, far
+    more accurate than the float64 results checked); the documented bounds are 1, 3, 1, 2 ulp."""
+    elem = cpu.dev["elementary"]
+    log_positive, log1p, sincos = (np.vectorize(elem[name]) for name in ("log_positive", "log1p", "sincos_quarter"))
+    rng = np.random.default_rng(0)
+    x = np.concatenate([np.exp(rng.uniform(-700, 700, 5000)), rng.uniform(0.5, 2, 5000), 1 + rng.uniform(-1e-9, 1e-9, 500),
+                        [2.3e-308, 2.0, np.nextafter(1, 0), np.nextafter(1, 2), 1.7e308]])
+    assert _ulps(log_positive(x), np.log(x.astype(np.longdouble))).max() <= 1.0
+    assert log_positive(1.0) == 0.0
+    q = np.concatenate([rng.uniform(-0.999, 10, 5000), np.geomspace(1e-300, 1e-2, 500), -np.geomspace(1e-300, 1e-2, 500),
+                        np.exp(rng.uniform(-30, 600, 500))])
+    with np.errstate(all="ignore"):  # the discarded branch of log1p divides by zero where 1 + q == 1
+        assert _ulps(log1p(q), np.log1p(q.astype(np.longdouble))).max() <= 3.0
+    t = np.concatenate([rng.uniform(0, np.pi / 4, 5000), [1e-300, 1e-8, np.pi / 4]])
+    s, c = sincos(t)
+    assert _ulps(s, np.sin(t.astype(np.longdouble))).max() <= 1.0
+    assert _ulps(c, np.cos(t.astype(np.longdouble))).max() <= 2.0
+
+
+def test_box_muller_octants_give_independent_normals():
+    """Both outputs N(0, 1) and the angle uniform on the circle (KS, false failure 1e-6 each), and the
+    two outputs uncorrelated (|r| < 6/sqrt(n): false failure 2e-9)."""
+    words = np.random.default_rng(3).integers(0, 2**32, size=(2, 20000), dtype=np.uint64)
+    pairs = np.array([cpu.dev["normal_pair"](w0, w1) for w0, w1 in words.T])
+    for column in pairs.T:
+        assert stats.kstest(column, "norm").pvalue > 1e-6
+    angle = (np.arctan2(pairs[:, 1], pairs[:, 0]) + np.pi) / (2 * np.pi)
+    assert stats.kstest(angle, "uniform").pvalue > 1e-6
+    assert abs(np.corrcoef(pairs.T)[0, 1]) < 6 / np.sqrt(len(pairs))
+
+
+@pytest.mark.parametrize("noise", [fs.L2Centripetal(5, 4.0, 1.0), fs.L2Centripetal(4, 2.0, 0.7), fs.Gaussian(40, 0.5)],
+                         ids=["shape-0.5-every-gamma-redrawn", "shape-1-many-rejections", "gaussian"])
+def test_vectorized_l2_reduction_equals_the_per_sample_path(noise):
+    """cpu.reduce runs the L2 family in vectorized passes with rejected Gamma attempts redrawn in
+    between; its counts must equal X computed one sample at a time by the plain-Python device
+    functions (batches and chunks cut at odd places: 700 samples from offset 300, 3 chunks)."""
+    family, shape, scale, cdf, log_tau = noise._kernel_args()
+    radii, lows, inv_widths, nbins = np.array([0.05, 0.4, 1.5]), np.array([-1.0, -3.0, -20.0]), np.array([40.0, 8.0, 2.0]), 64
+    counts = cpu.reduce(family, 700, 300, shape, noise.d, noise.k, scale, cdf, log_tau, radii, lows, inv_widths, nbins,
+                        *_words(SEED), STREAM_REDUCE, 3)
+    expected = np.zeros_like(counts)
+    for i in range(300, 1000):
+        a, b, s, t = PLAIN["sample_stats"](family, shape, noise.d, cdf, log_tau, *_words(SEED), np.uint64(i), STREAM_REDUCE)
+        for j, r in enumerate(radii):
+            x = PLAIN["log_ratio"](family, a, b, s, t, r, noise.d, noise.k, scale)
+            expected[j, PLAIN["histogram_bin"](x, lows[j], inv_widths[j], nbins)] += 1
+    assert (expected[:, 1:-1].sum(axis=1) > 500).all()  # most samples land inside the bins
+    np.testing.assert_array_equal(counts, expected)
+
+
+@pytest.mark.parametrize("a", [1.0, 1.7, 6.0, 1535.5])
+def test_gamma_squeeze_accepts_only_what_the_exact_test_accepts(a):
+    """The log-free squeeze of gamma_squeeze is a sufficient condition of the Marsaglia-Tsang test
+    (checked with numpy's log on 200,000 attempts whose normals are spread wider than N(0, 1)), and it
+    leaves few attempts undecided (the docstring's 0.03 / dd, with room for sampling error)."""
+    rng = np.random.default_rng(11)
+    n = rng.standard_normal(200_000) * 1.5
+    w = rng.integers(0, 2**32, size=n.size, dtype=np.uint64)
+    squeeze = np.array([cpu.dev["gamma_squeeze"](a, x, word) for x, word in zip(n, w)])
+    dd = a - 1 / 3
+    v = (1 + n / np.sqrt(9 * dd)) ** 3
+    u = (w.astype(np.float64) + 0.5) / 2**32
+    with np.errstate(invalid="ignore", divide="ignore"):
+        exact = (v > 0) & (np.log(u) < 0.5 * n**2 + dd * (1 - v + np.log(v)))
+    accepted = squeeze >= 0
+    assert not (accepted & ~exact).any()
+    np.testing.assert_allclose(squeeze[accepted], (dd * v)[accepted], rtol=1e-15)
+    assert (exact & ~accepted).mean() < 1.5**4 * 0.03 / dd + 1e-3
+
+
+@pytest.mark.parametrize("a", [1.0, 6.0, 1535.5])
+def test_gamma_variates_follow_their_law(a):
+    """gamma() (first attempts through gamma_try, rejections on later blocks): KS, false failure 1e-6."""
+    k0, k1 = _words(9)
+    g = np.array([cpu.dev["gamma"](a, k0, k1, np.uint64(i), 1, 0) for i in range(4000)])
+    assert stats.kstest(g, stats.gamma(a).cdf).pvalue > 1e-6
