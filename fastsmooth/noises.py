@@ -73,8 +73,10 @@ class Noise:
     def sample(self, n, seed=0, out=None, offset=0):
         """Draws offset .. offset + n - 1 of the noise's stream for `seed`, as an (n, d) float32 array.
 
-        Draw i depends only on (seed, i): the same on CPU and GPU, for any batch size or thread
-        count, so drawing in chunks (offset = rows already drawn) gives the same rows as one call.
+        Draw i depends only on (seed, i): the same for any batch size or thread count, so drawing in
+        chunks (offset = rows already drawn) gives the same rows as one call. A GPU draws from the
+        same random words; its floats may differ from the CPU's in the last bit (fused multiply-adds,
+        libdevice functions: see the README).
         `out` (optional) is filled in place and returned: a C-contiguous float32 (n, d) numpy array, a
         CPU torch tensor or any DLPack array, or a CUDA array (torch, cupy: anything with
         __cuda_array_interface__, filled on the GPU). Without `out`, a new numpy array is returned.
