@@ -39,7 +39,7 @@ _fill_row = dev["fill_row"]
 _block_words, _normal_pair_zig, _gamma = dev["block_words"], dev["normal_pair_zig"], dev["gamma"]
 _mixed_pair, _mixed_draw_t = dev["mixed_pair"], dev["mixed_draw_t"]
 _sample_stats, _log_ratio, _histogram_bin = dev["sample_stats"], dev["log_ratio"], dev["histogram_bin"]
-_l2_first_draws, _l2_redraw = dev["l2_first_draws"], dev["l2_redraw"]
+_l2_first_draws, _l2_redraw, _l2_redraw_g = dev["l2_first_draws"], dev["l2_redraw"], dev["l2_redraw_g"]
 _l2_stats_from, _log_ratio_l2 = dev["l2_stats_from"], dev["log_ratio_l2"]
 
 FAMILY_CODES = {"l2": 0, "l1": 1, "linf": 2, "mixed": 3, "gaussian": 4}  # gaussian: the l2 family at k = 0
@@ -108,8 +108,8 @@ def reduce(family, n, offset, shape, d, k, scale, cdf, log_tau, radii, lows, inv
     of width 1 / inv_widths[j], nbins + 1 at or above the top.
 
     The L2 family (and the Gaussian) runs in passes over BATCH samples, each a loop the compiler
-    vectorizes (fast-path draws; X and its slot), with the rare undecided Gamma attempts finished in
-    between: the same arithmetic as the device stats_l2, which the CUDA kernel runs."""
+    vectorizes (fast-path draws; X and its slot), with the rare undecided Gamma attempts and slow
+    ziggurat draws finished in between: the same arithmetic as the device stats_l2, which the CUDA kernel runs."""
     m = radii.size
     counts = np.zeros((n_chunks, m, nbins + 2), np.int64)
     chunk = (n + n_chunks - 1) // n_chunks
@@ -130,6 +130,8 @@ def reduce(family, n, offset, shape, d, k, scale, cdf, log_tau, radii, lows, inv
                         g_radius[t] = _l2_redraw(shape, k0, k1, np.uint64(offset + first + t), stream, 0)
                     if g_rest[t] < 0.0:
                         g_rest[t] = _l2_redraw(half_rest, k0, k1, np.uint64(offset + first + t), stream, 1)
+                    if g[t] != g[t]:
+                        g[t] = _l2_redraw_g(k0, k1, np.uint64(offset + first + t), stream)
                 for j in range(m):
                     r, low, inv_width = radii[j], lows[j], inv_widths[j]
                     for t in range(size):

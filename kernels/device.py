@@ -18,7 +18,8 @@ another variate's numbers:
     blocks 4096 + j         coordinate words: four coordinates per block (L1, Linf), two (Gaussian, L2,
                             mixed: a ziggurat normal, or a proposal and its acceptance uniform, takes two words)
     blocks 2^20 + j         fallback words of coordinates 4j..4j+3 (mixed: a rejected truncated normal)
-    blocks 2^22 + 64 j ..   slow-path words of coordinate j's ziggurat normal
+    blocks 2^22 + 64 j ..   slow-path words of coordinate j's ziggurat normal (fills), and of the
+                            normal g of the L2 reductions (j = 0: reductions draw no coordinates)
 """
 import math
 
@@ -61,6 +62,7 @@ def define(jit, hot=None):
     LOW29, BIT29, BIT30, BIT31 = np.uint64(0x1FFFFFFF), np.uint64(1 << 29), np.uint64(1 << 30), np.uint64(1 << 31)
     ZIG_X, ZIG_F = (tuple(float(v) for v in table) for table in ziggurat_tables())  # tuples: cacheable constants
     ZIG_R = 3.6541528853610088
+    ZIG_X_ARRAY = np.array(ZIG_X)  # the same edges as an array: a SIMD loop can gather from it
     LOW8, BIT8 = np.uint64(0xFF), np.uint64(0x100)
 
     @hot
@@ -152,6 +154,15 @@ def define(jit, hot=None):
             if x < ZIG_X[i + 1]:
                 return sign * x
         return sign * x  # 64 slow paths in a row: probability below 1e-100
+
+    @hot
+    def ziggurat_fast(w_lo, w_hi):
+        """ziggurat()'s fast path (98.8% of draws) without a branch: its value, or NaN where the
+        draw needs the slow path."""
+        i = int(w_lo & LOW8)
+        sign = -1.0 if (w_lo & BIT8) else 1.0
+        x = uniform53(w_hi, w_lo) * ZIG_X_ARRAY[i]
+        return sign * x if x < ZIG_X_ARRAY[i + 1] else math.nan
 
     @jit
     def normal_pair_zig(w0, w1, w2, w3, k0, k1, index, stream, j0):
@@ -397,12 +408,18 @@ def define(jit, hot=None):
     def l2_first_draws(shape, half_rest, k0, k1, index, stream):
         """(G_radius, G_rest, g) of an L2-family sample from its two fast-path blocks: the squeezes of
         the first Marsaglia-Tsang attempts of G_radius ~ Gamma(shape) and G_rest ~ Gamma(half_rest),
-        -1 where undecided (l2_redraw finishes those), and a normal g."""
+        -1 where undecided (l2_redraw finishes those), and a ziggurat normal g, NaN where it needs
+        the slow path (l2_redraw_g)."""
         w0, w1, w2, w3 = block(k0, k1, index, stream, EXTRA)
         n_radius, n_rest = normal_pair(w0, w1)
         v0, v1, v2, v3 = block(k0, k1, index, stream, EXTRA + 1)
-        g, _ = normal_pair(v0, v1)
-        return gamma_squeeze(shape, n_radius, w2), gamma_squeeze(half_rest, n_rest, w3), g
+        return gamma_squeeze(shape, n_radius, w2), gamma_squeeze(half_rest, n_rest, w3), ziggurat_fast(v0, v1)
+
+    @jit
+    def l2_redraw_g(k0, k1, index, stream):
+        """g where l2_first_draws left NaN: the whole ziggurat draw, slow path included."""
+        v0, v1, v2, v3 = block(k0, k1, index, stream, EXTRA + 1)
+        return ziggurat(v0, v1, k0, k1, index, stream, ZIGGURAT)
 
     @jit
     def l2_redraw(a, k0, k1, index, stream, which):
@@ -430,6 +447,8 @@ def define(jit, hot=None):
             g_radius = l2_redraw(shape, k0, k1, index, stream, 0)
         if g_rest < 0.0:
             g_rest = l2_redraw(half_rest, k0, k1, index, stream, 1)
+        if g != g:
+            g = l2_redraw_g(k0, k1, index, stream)
         return l2_stats_from(g_radius, g_rest, g)
 
     @jit
@@ -502,7 +521,8 @@ def define(jit, hot=None):
         return 1 + int(pos)
 
     return dict(elementary=elem, uniform53=uniform53, philox=philox, block=block, block_words=block_words, uniform=uniform, normal_pair=normal_pair, gamma=gamma, ndtri=ndtri,
-                table_quantile=table_quantile, gamma_try=gamma_try, gamma_squeeze=gamma_squeeze, l2_redraw=l2_redraw, fill_l2=fill_l2, fill_gaussian=fill_gaussian, normal_pair_zig=normal_pair_zig, mixed_pair=mixed_pair, mixed_draw_t=mixed_draw_t, ziggurat=ziggurat, fill_l1=fill_l1, fill_linf=fill_linf,
+                table_quantile=table_quantile, gamma_try=gamma_try, gamma_squeeze=gamma_squeeze, l2_redraw=l2_redraw, l2_redraw_g=l2_redraw_g,
+                ziggurat_fast=ziggurat_fast, fill_l2=fill_l2, fill_gaussian=fill_gaussian, normal_pair_zig=normal_pair_zig, mixed_pair=mixed_pair, mixed_draw_t=mixed_draw_t, ziggurat=ziggurat, fill_l1=fill_l1, fill_linf=fill_linf,
                 fill_mixed=fill_mixed, fill_row=fill_row, stats_l2=stats_l2, l2_first_draws=l2_first_draws,
                 l2_stats_from=l2_stats_from, log_ratio_l2=ratio_l2, stats_l1=stats_l1, stats_mixed=stats_mixed,
                 histogram_bin=histogram_bin, sample_stats=sample_stats, log_ratio=log_ratio)
