@@ -135,8 +135,9 @@ def reduce(family, n, offset, shape, d, k, scale, cdf, log_tau, radii, lows, inv
                 for j in range(m):
                     r, low, inv_width = radii[j], lows[j], inv_widths[j]
                     for t in range(size):
-                        a, u1 = _l2_stats_from(g_radius[t], g_rest[t], g[t])
-                        slots[t] = _histogram_bin(_log_ratio_l2(scale * a, u1, r, k, scale), low, inv_width, nbins)
+                        a, b = _l2_stats_from(g_radius[t], g_rest[t], g[t])  # the device log_ratio's arithmetic
+                        slots[t] = _histogram_bin(_log_ratio_l2(scale * scale * a, scale * b, r, k, scale), low,
+                                                  inv_width, nbins)
                     for t in range(size):
                         counts[c, j, slots[t]] += 1
         return counts.sum(axis=0)

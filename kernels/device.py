@@ -203,7 +203,7 @@ def define(jit, hot=None):
         undecided (0.5% at a = 6, 2e-5 at a = 1536), where the textbook squeeze 1 - 0.0331 n^4 leaves
         10%; and it needs no logarithm, so loops over samples run it in SIMD lanes."""
         dd = max(a, 1.0) - 1.0 / 3.0
-        y = n / math.sqrt(9.0 * dd)
+        y = n * (1.0 / math.sqrt(9.0 * dd))  # a product: the reciprocal is hoisted out of loops over samples
         v = (1.0 + y) * (1.0 + y) * (1.0 + y)
         y4 = (y * y) * (y * y)
         sure = (uniform(w) - 1.0) * min(1.0, 1.0 + y) < -0.75 * dd * y4 * (1.0 + 1e-12)  # rounding margin
@@ -217,7 +217,7 @@ def define(jit, hot=None):
         if value >= 0.0 or a < 1.0:
             return value
         dd = a - 1.0 / 3.0
-        v = 1.0 + n / math.sqrt(9.0 * dd)
+        v = 1.0 + n * (1.0 / math.sqrt(9.0 * dd))  # gamma_squeeze's y, rounded the same way
         if v <= 0.0:
             return -1.0
         v = v * v * v
@@ -434,13 +434,15 @@ def define(jit, hot=None):
 
     @hot
     def l2_stats_from(g_radius, g_rest, g):
-        """(R / sigma, u1): R^2 / (2 sigma^2) = G_radius, and u1 = z1 / R has the law of
-        g / sqrt(g^2 + chi2_{d-1}) whatever the radius."""
-        return math.sqrt(2.0 * g_radius), g / math.sqrt(g * g + 2.0 * g_rest)
+        """(R^2 / sigma^2, z1 / sigma): R^2 / (2 sigma^2) = G_radius, and z1 = R u1 where u1 = z1 / R has
+        the law of g / sqrt(g^2 + chi2_{d-1}) whatever the radius (one square root: z1 / sigma =
+        g sqrt(2 G_radius / (g^2 + 2 G_rest)))."""
+        return 2.0 * g_radius, g * math.sqrt(2.0 * g_radius / (g * g + 2.0 * g_rest))
 
     @jit
     def stats_l2(shape, d, k0, k1, index, stream):
-        """(R / sigma, u1) of one L2-family sample: R^2 / (2 sigma^2) ~ Gamma(shape), u1 = z1 / R."""
+        """(R^2 / sigma^2, z1 / sigma) of one L2-family sample: R^2 / (2 sigma^2) ~ Gamma(shape), and
+        u1 = z1 / R ~ 2 Beta((d-1)/2, (d-1)/2) - 1 independent of R."""
         half_rest = 0.5 * (d - 1)
         g_radius, g_rest, g = l2_first_draws(shape, half_rest, k0, k1, index, stream)
         if g_radius < 0.0:
@@ -486,8 +488,9 @@ def define(jit, hot=None):
 
     @jit
     def sample_stats(family, shape, d, cdf, log_tau, k0, k1, index, stream):
-        """The statistics X needs for one sample, as (a, b, s, t): (R, u1) for the L2 family (family 0
-        or 4), (R, z1) for L1 (1), (T, max, S, min) for mixed (3); in units of the scale."""
+        """The statistics X needs for one sample, as (a, b, s, t): (R^2, z1) for the L2 family (family 0
+        or 4), (R, z1) for L1 (1), (T, max, S, min) for mixed (3); in units of the scale (R^2 in
+        units of its square)."""
         a = 0.0
         b = 0.0
         s = 0.0
@@ -504,7 +507,7 @@ def define(jit, hot=None):
     def log_ratio(family, a, b, s, t, r, d, k, scale):
         """X at radius r from the statistics of sample_stats."""
         if family == 0 or family == 4:
-            return ratio_l2(scale * a, b, r, k, scale)
+            return ratio_l2(scale * scale * a, scale * b, r, k, scale)
         if family == 1:
             return ratio_l1(scale * a, scale * b, r, k, scale)
         return ratio_mixed(scale * a, scale * s, scale * b, scale * t, r, d, k, scale)

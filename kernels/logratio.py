@@ -15,14 +15,15 @@ def define(jit):
     log_positive, log1p = elem["log_positive"], elem["log1p"]
 
     @jit
-    def log_ratio_l2(R, u1, r, k, sigma):
+    def log_ratio_l2(R2, z1, r, k, sigma):
         """X for the L2 family (Gaussian at k = 0) with delta* = r*e1.
 
-        R = ||z||_2 > 0, u1 = z_1 / R in [-1, 1]. The log1p form avoids the cancellation of
-        log||z - r e1||^2 - log||z||^2 when r is small against R.
+        R2 = ||z||_2^2 > 0, z1 the first coordinate (the squared norm: no square root per sample).
+        ||z - r e1||^2 - ||z||^2 = r^2 - 2 r z1; the log1p form avoids the cancellation of
+        log||z - r e1||^2 - log||z||^2 when r is small against ||z||.
         """
-        cross = 2.0 * r * R * u1 - r * r
-        return -0.5 * k * log1p(-cross / (R * R)) + cross * (0.5 / (sigma * sigma))  # a product: no division per sample
+        cross = 2.0 * r * z1 - r * r
+        return -0.5 * k * log1p(-cross / R2) + cross * (0.5 / (sigma * sigma))  # a product: no division per sample
 
     @jit
     def log_ratio_l1(R, z1, r, k, b):

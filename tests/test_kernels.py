@@ -135,8 +135,9 @@ def _stats(kind, noise, n, seed=21):
 @pytest.mark.parametrize("d,k", [(3, 1.0), (40, 30.5), (3072, 3060.0)])
 def test_l2_reduction_statistics_laws(d, k):
     noise = fs.L2Centripetal(d, k, 1.0)
-    R, u1 = _stats("l2", noise, 4000).T  # R in units of sigma
-    assert stats.kstest(R**2 / 2, stats.gamma((d - k) / 2).cdf).pvalue > 1e-6
+    R2, z1 = _stats("l2", noise, 4000).T  # in units of sigma^2 and sigma
+    u1 = z1 / np.sqrt(R2)
+    assert stats.kstest(R2 / 2, stats.gamma((d - k) / 2).cdf).pvalue > 1e-6
     assert stats.kstest((1 + u1) / 2, stats.beta((d - 1) / 2, (d - 1) / 2).cdf).pvalue > 1e-6
 
 
@@ -201,7 +202,7 @@ def _ulps(got, ref):
 
 def test_elementary_functions_within_an_ulp_or_two():
     """log, log1p, sin and cos against numpy's long-double functions (x86: 64-bit mantissas, far
-    more accurate than the float64 results checked); the documented bounds are 1, 3, 1, 2 ulp."""
+    more accurate than the float64 results checked); the documented bounds are 1, 2, 1, 2 ulp."""
     elem = cpu.dev["elementary"]
     log_positive, log1p, sincos = (np.vectorize(elem[name]) for name in ("log_positive", "log1p", "sincos_quarter"))
     rng = np.random.default_rng(0)
@@ -211,8 +212,7 @@ def test_elementary_functions_within_an_ulp_or_two():
     assert log_positive(1.0) == 0.0
     q = np.concatenate([rng.uniform(-0.999, 10, 5000), np.geomspace(1e-300, 1e-2, 500), -np.geomspace(1e-300, 1e-2, 500),
                         np.exp(rng.uniform(-30, 600, 500))])
-    with np.errstate(all="ignore"):  # the discarded branch of log1p divides by zero where 1 + q == 1
-        assert _ulps(log1p(q), np.log1p(q.astype(np.longdouble))).max() <= 3.0
+    assert _ulps(log1p(q), np.log1p(q.astype(np.longdouble))).max() <= 2.0
     t = np.concatenate([rng.uniform(0, np.pi / 4, 5000), [1e-300, 1e-8, np.pi / 4]])
     s, c = sincos(t)
     assert _ulps(s, np.sin(t.astype(np.longdouble))).max() <= 1.0
@@ -267,7 +267,7 @@ def test_gamma_squeeze_accepts_only_what_the_exact_test_accepts(a):
         exact = (v > 0) & (np.log(u) < 0.5 * n**2 + dd * (1 - v + np.log(v)))
     accepted = squeeze >= 0
     assert not (accepted & ~exact).any()
-    np.testing.assert_allclose(squeeze[accepted], (dd * v)[accepted], rtol=1e-15)
+    np.testing.assert_allclose(squeeze[accepted], (dd * v)[accepted], rtol=1e-13)  # 1 + y cancels near v = 0
     assert (exact & ~accepted).mean() < 1.5**4 * 0.03 / dd + 1e-3
 
 
