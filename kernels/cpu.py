@@ -11,7 +11,7 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-from .device import COORDS, GAMMA_A, STREAM_FILL, define
+from .device import COORDS, GAMMA_A, STREAM_FILL, ZIGGURAT, define
 
 
 def _cache_dir():
@@ -36,8 +36,10 @@ numba.config.CACHE_DIR = _cache_dir()
 dev = define(njit(cache=True, error_model="numpy"), njit(cache=True, error_model="numpy", inline="always"))
 philox = dev["philox"]
 _fill_row = dev["fill_row"]
-_block_words, _normal_pair_zig, _gamma = dev["block_words"], dev["normal_pair_zig"], dev["gamma"]
+_block_words, _gamma = dev["block_words"], dev["gamma"]
+_ziggurat, _ziggurat_fast = dev["ziggurat"], dev["ziggurat_fast"]
 _mixed_pair, _mixed_draw_t = dev["mixed_pair"], dev["mixed_draw_t"]
+_signed_uniform, _log_positive = dev["signed_uniform"], dev["elementary"]["log_positive"]
 _sample_stats, _log_ratio, _histogram_bin = dev["sample_stats"], dev["log_ratio"], dev["histogram_bin"]
 _l2_first_draws, _l2_redraw, _l2_redraw_g = dev["l2_first_draws"], dev["l2_redraw"], dev["l2_redraw_g"]
 _l2_stats_from, _log_ratio_l2 = dev["l2_stats_from"], dev["log_ratio_l2"]
@@ -49,20 +51,43 @@ FAMILY_CODES = {"l2": 0, "l1": 1, "linf": 2, "mixed": 3, "gaussian": 4}  # gauss
 def fill(out, family, shape, scale, cdf, log_tau, k0, k1, offset):
     """Fill row i of out (float32, (n, d)) with sample offset + i of the family (FAMILY_CODES).
 
-    Gaussian, L2-family and mixed rows are made in two passes over a per-thread scratch of Philox
-    words: the word loop has no transcendental calls and vectorizes; the values equal the device
-    functions' (fill_gaussian, fill_l2, fill_mixed), which the CUDA kernels run (tests/test_kernels.py
-    checks it)."""
+    Gaussian, L1-family, L2-family and mixed rows are made in passes over a per-thread scratch of
+    Philox words: the word loop has no transcendental calls and vectorizes (and so does the L1
+    family's loop of logarithms); the values equal the device functions' (fill_gaussian, fill_l1,
+    fill_l2, fill_mixed), which the CUDA kernels run (tests/test_kernels.py checks it)."""
     n, d = out.shape
-    if family == 1 or family == 2:
+    if family == 2:
         for i in prange(n):
             _fill_row(out[i], family, shape, scale, cdf, log_tau, k0, k1, np.uint64(offset + i))
         return
-    n_blocks = (d + 1) // 2
     n_chunks = min(n, 256)  # scratch per chunk; a fixed count keeps this function cacheable
     chunk = (n + n_chunks - 1) // max(n_chunks, 1)
+    if family == 1:  # the device fill_l1 arithmetic: four coordinates a block
+        for c in prange(n_chunks):
+            words = np.empty((4, (d + 3) // 4), np.uint64)
+            exponentials = np.empty(d)
+            for i in range(c * chunk, min(n, (c + 1) * chunk)):
+                index = np.uint64(offset + i)
+                _block_words(words, k0, k1, index, STREAM_FILL, COORDS)
+                row = out[i]
+                for t in range(4):  # coordinates 4b + t from word t of block b
+                    words_t = words[t]
+                    for b in range((d - t + 3) // 4):
+                        sign, u = _signed_uniform(words_t[b])
+                        e = -_log_positive(u)
+                        exponentials[4 * b + t] = e
+                        row[4 * b + t] = sign * e
+                total = 0.0
+                for j in range(d):  # in coordinate order, as the device function adds
+                    total += exponentials[j]
+                factor32 = np.float32(scale * _gamma(shape, k0, k1, index, STREAM_FILL, GAMMA_A) / total)
+                for j in range(d):
+                    row[j] = row[j] * factor32
+        return
+    n_blocks = (d + 1) // 2
     for c in prange(n_chunks):
         words = np.empty((4, n_blocks), np.uint64)
+        normals = np.empty(d)
         for i in range(c * chunk, min(n, (c + 1) * chunk)):
             index = np.uint64(offset + i)
             _block_words(words, k0, k1, index, STREAM_FILL, COORDS)
@@ -78,18 +103,25 @@ def fill(out, family, shape, scale, cdf, log_tau, k0, k1, offset):
                         row[2 * b + 1] = scale * c1
                 row[min(int(face_u * d), d - 1)] = sign * scale * tau
                 continue
-            # the device fill_gaussian / fill_l2 arithmetic, on the stored words
+            # the device fill_gaussian / fill_l2 arithmetic, on the stored words: the ziggurat's fast
+            # path in a SIMD loop, its slow draws (1.5%) after, then the stores and the squared norm
+            # (coordinate 2b from words 0 and 1 of block b, 2b + 1 from words 2 and 3)
+            w0, w1, w2, w3 = words[0], words[1], words[2], words[3]
+            for b in range((d + 1) // 2):
+                normals[2 * b] = _ziggurat_fast(w0[b], w1[b])
+            for b in range(d // 2):
+                normals[2 * b + 1] = _ziggurat_fast(w2[b], w3[b])
+            for j in range(d):
+                if normals[j] != normals[j]:
+                    b, t = j // 2, 2 * (j % 2)
+                    normals[j] = _ziggurat(words[t, b], words[t + 1, b], k0, k1, index, STREAM_FILL, ZIGGURAT + 64 * j)
             sigma = scale if family == 4 else 1.0
-            sq = 0.0
-            for b in range(n_blocks):
-                n0, n1 = _normal_pair_zig(words[0, b], words[1, b], words[2, b], words[3, b], k0, k1, index,
-                                          STREAM_FILL, 2 * b)
-                row[2 * b] = sigma * n0
-                sq += n0 * n0
-                if 2 * b + 1 < d:
-                    row[2 * b + 1] = sigma * n1
-                    sq += n1 * n1
+            for j in range(d):
+                row[j] = sigma * normals[j]
             if family == 0:
+                sq = 0.0
+                for j in range(d):  # in coordinate order, as the device function adds
+                    sq += normals[j] * normals[j]
                 radius = scale * math.sqrt(2.0 * _gamma(shape, k0, k1, index, STREAM_FILL, GAMMA_A))
                 factor32 = np.float32(radius / math.sqrt(sq))
                 for j in range(d):
@@ -119,6 +151,8 @@ def reduce(family, n, offset, shape, d, k, scale, cdf, log_tau, radii, lows, inv
             g_radius = np.empty(BATCH)
             g_rest = np.empty(BATCH)
             g = np.empty(BATCH)
+            r2 = np.empty(BATCH)
+            z1 = np.empty(BATCH)
             slots = np.empty(BATCH, np.int64)
             for first in range(c * chunk, min(n, (c + 1) * chunk), BATCH):
                 size = min(BATCH, min(n, (c + 1) * chunk) - first)
@@ -132,12 +166,14 @@ def reduce(family, n, offset, shape, d, k, scale, cdf, log_tau, radii, lows, inv
                         g_rest[t] = _l2_redraw(half_rest, k0, k1, np.uint64(offset + first + t), stream, 1)
                     if g[t] != g[t]:
                         g[t] = _l2_redraw_g(k0, k1, np.uint64(offset + first + t), stream)
+                for t in range(size):  # once for all radii; the device log_ratio's arithmetic
+                    a, b = _l2_stats_from(g_radius[t], g_rest[t], g[t])
+                    r2[t] = scale * scale * a
+                    z1[t] = scale * b
                 for j in range(m):
                     r, low, inv_width = radii[j], lows[j], inv_widths[j]
                     for t in range(size):
-                        a, b = _l2_stats_from(g_radius[t], g_rest[t], g[t])  # the device log_ratio's arithmetic
-                        slots[t] = _histogram_bin(_log_ratio_l2(scale * scale * a, scale * b, r, k, scale), low,
-                                                  inv_width, nbins)
+                        slots[t] = _histogram_bin(_log_ratio_l2(r2[t], z1[t], r, k, scale), low, inv_width, nbins)
                     for t in range(size):
                         counts[c, j, slots[t]] += 1
         return counts.sum(axis=0)

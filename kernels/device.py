@@ -86,7 +86,7 @@ def define(jit, hot=None):
         """words[:, b] = block first + b of sample `index`, for every column b (a loop with no
         transcendental calls: compilers vectorize it across blocks)."""
         lo, hi, st = index & MASK, index >> S32, np.uint64(stream)
-        for b in range(words.shape[1]):
+        for b in range(words.shape[1]):  # four unit-stride stores: this layout vectorizes, (n, 4) does not
             w0, w1, w2, w3 = philox(np.uint64(first + b), lo, hi, st, k0, k1)
             words[0, b] = w0
             words[1, b] = w1
@@ -131,7 +131,7 @@ def define(jit, hot=None):
     @jit
     def ziggurat(w_lo, w_hi, k0, k1, index, stream, slow_base):
         """A standard normal from two words by the 256-layer ziggurat: layer from 8 bits, sign from one,
-        a 53-bit uniform from the rest. The rare wedge and tail cases (about 1.2%) continue on blocks
+        a 53-bit uniform from the rest. The rare wedge and tail cases (about 1.5%) continue on blocks
         slow_base, slow_base + 1, ... of the same sample, so the result depends on the counter only."""
         i = int(w_lo & LOW8)
         sign = -1.0 if (w_lo & BIT8) else 1.0
@@ -157,7 +157,7 @@ def define(jit, hot=None):
 
     @hot
     def ziggurat_fast(w_lo, w_hi):
-        """ziggurat()'s fast path (98.8% of draws) without a branch: its value, or NaN where the
+        """ziggurat()'s fast path (98.5% of draws) without a branch: its value, or NaN where the
         draw needs the slow path."""
         i = int(w_lo & LOW8)
         sign = -1.0 if (w_lo & BIT8) else 1.0
@@ -314,7 +314,7 @@ def define(jit, hot=None):
                 if j < d:
                     w = pick(w0, w1, w2, w3, t)
                     sign, u = signed_uniform(w)
-                    e = -math.log(u)
+                    e = -log_positive(u)  # an Exp(1) variate
                     row[j] = sign * e
                     total += e
         factor32 = np.float32(radius / total)
@@ -523,7 +523,7 @@ def define(jit, hot=None):
             return nbins + 1
         return 1 + int(pos)
 
-    return dict(elementary=elem, uniform53=uniform53, philox=philox, block=block, block_words=block_words, uniform=uniform, normal_pair=normal_pair, gamma=gamma, ndtri=ndtri,
+    return dict(elementary=elem, uniform53=uniform53, signed_uniform=signed_uniform, philox=philox, block=block, block_words=block_words, uniform=uniform, normal_pair=normal_pair, gamma=gamma, ndtri=ndtri,
                 table_quantile=table_quantile, gamma_try=gamma_try, gamma_squeeze=gamma_squeeze, l2_redraw=l2_redraw, l2_redraw_g=l2_redraw_g,
                 ziggurat_fast=ziggurat_fast, fill_l2=fill_l2, fill_gaussian=fill_gaussian, normal_pair_zig=normal_pair_zig, mixed_pair=mixed_pair, mixed_draw_t=mixed_draw_t, ziggurat=ziggurat, fill_l1=fill_l1, fill_linf=fill_linf,
                 fill_mixed=fill_mixed, fill_row=fill_row, stats_l2=stats_l2, l2_first_draws=l2_first_draws,

@@ -9,12 +9,16 @@ reduced to [sqrt(1/2), sqrt(2)) and the odd series of log((1+s)/(1-s)) in s = f/
 minimax coefficients of fdlibm's e_log.c; log1p by log(1+q) corrected for the rounding of 1+q; sine and
 cosine on [0, pi/4] by fdlibm's kernel polynomials. Measured against long-double references
 (tests/test_kernels.py, and 1e6 random points once):
-log within 1 ulp (0.71 seen), log1p within 2 ulp (1.5 seen), on [0, pi/4] sine within 1 ulp (0.67 seen) and
+log within 1 ulp (0.85 seen), log1p within 2 ulp (1.5 seen), on [0, pi/4] sine within 1 ulp (0.67 seen) and
 cosine within 2 ulp (1.2 seen: the plain 1 - z/2 + ... form, without fdlibm's correction near pi/4).
 
-Preconditions (not checked: these run per sample inside kernels): `log_positive` takes a finite
-x > 0 that is not subnormal (x >= 2.3e-308); `log1p` takes q > -1 with 1 + q in that range;
-`sincos_quarter` takes x in [0, pi/4].
+Domains (not checked: these run per sample inside kernels): `log_positive` is accurate for finite
+x > 0 that is not subnormal (x >= 2.3e-308); `log1p` for q > -1 with 1 + q in that range;
+`sincos_quarter` for x in [0, pi/4]. Outside, they return a value and never raise: log_positive
+gives about -709 at 0, finite numbers for negative x, NaN or inf, and log1p(inf) is NaN. The one
+case the kernels can meet is an L2-family sample whose Gamma radius underflows to 0 (shape far
+below 1): X is then NaN, which the histograms count below every bin, the safe side (the true X
+there is -inf).
 """
 import numpy as np
 
