@@ -38,13 +38,30 @@ philox = dev["philox"]
 _fill_row = dev["fill_row"]
 _block_words, _gamma = dev["block_words"], dev["gamma"]
 _ziggurat, _ziggurat_fast = dev["ziggurat"], dev["ziggurat_fast"]
-_mixed_pair, _mixed_draw_t = dev["mixed_pair"], dev["mixed_draw_t"]
+_mixed_fast, _mixed_coordinate, _mixed_draw_t = dev["mixed_fast"], dev["mixed_coordinate"], dev["mixed_draw_t"]
 _signed_uniform, _log_positive = dev["signed_uniform"], dev["elementary"]["log_positive"]
 _sample_stats, _log_ratio, _histogram_bin = dev["sample_stats"], dev["log_ratio"], dev["histogram_bin"]
 _l2_first_draws, _l2_redraw, _l2_redraw_g = dev["l2_first_draws"], dev["l2_redraw"], dev["l2_redraw_g"]
 _l2_stats_from, _log_ratio_l2 = dev["l2_stats_from"], dev["log_ratio_l2"]
 
 FAMILY_CODES = {"l2": 0, "l1": 1, "linf": 2, "mixed": 3, "gaussian": 4}  # gaussian: the l2 family at k = 0
+
+
+@njit(cache=True, error_model="numpy")
+def _mixed_values(words, values, tau, mass, k0, k1, index, stream):
+    """values[j] = the device mixed_coordinate of coordinate j, from the words of block_words(COORDS):
+    the fast paths in SIMD loops (coordinate 2b from words 0 and 1 of block b, 2b + 1 from words 2
+    and 3), then the full path where they left NaN."""
+    d = values.size
+    w0, w1, w2, w3 = words[0], words[1], words[2], words[3]
+    for b in range((d + 1) // 2):
+        values[2 * b] = _mixed_fast(w0[b], w1[b], tau)
+    for b in range(d // 2):
+        values[2 * b + 1] = _mixed_fast(w2[b], w3[b], tau)
+    for j in range(d):
+        if values[j] != values[j]:
+            b, t = j // 2, 2 * (j % 2)
+            values[j] = _mixed_coordinate(words[t, b], words[t + 1, b], tau, mass, k0, k1, index, stream, j)
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
@@ -94,13 +111,9 @@ def fill(out, family, shape, scale, cdf, log_tau, k0, k1, offset):
             row = out[i]
             if family == 3:  # the device fill_mixed arithmetic, on the stored words
                 tau, face_u, sign = _mixed_draw_t(cdf, log_tau, k0, k1, index, STREAM_FILL)
-                mass = math.erf(tau / math.sqrt(2.0))
-                for b in range(n_blocks):
-                    c0, c1 = _mixed_pair(words[0, b], words[1, b], words[2, b], words[3, b], tau, mass, k0, k1,
-                                         index, STREAM_FILL, 2 * b)
-                    row[2 * b] = scale * c0
-                    if 2 * b + 1 < d:
-                        row[2 * b + 1] = scale * c1
+                _mixed_values(words, normals, tau, math.erf(tau / math.sqrt(2.0)), k0, k1, index, STREAM_FILL)
+                for j in range(d):
+                    row[j] = scale * normals[j]
                 row[min(int(face_u * d), d - 1)] = sign * scale * tau
                 continue
             # the device fill_gaussian / fill_l2 arithmetic, on the stored words: the ziggurat's fast
@@ -176,6 +189,31 @@ def reduce(family, n, offset, shape, d, k, scale, cdf, log_tau, radii, lows, inv
                         slots[t] = _histogram_bin(_log_ratio_l2(r2[t], z1[t], r, k, scale), low, inv_width, nbins)
                     for t in range(size):
                         counts[c, j, slots[t]] += 1
+        return counts.sum(axis=0)
+    if family == 3:  # the device stats_mixed arithmetic, a sample at a time on SIMD loops over coordinates
+        for c in prange(n_chunks):
+            words = np.empty((4, (d + 1) // 2), np.uint64)
+            values = np.empty(d)
+            for i in range(c * chunk, min(n, (c + 1) * chunk)):
+                index = np.uint64(offset + i)
+                tau, face_u, sign = _mixed_draw_t(cdf, log_tau, k0, k1, index, stream)
+                face = min(int(face_u * d), d - 1)
+                _block_words(words, k0, k1, index, stream, COORDS)
+                _mixed_values(words, values, tau, math.erf(tau / math.sqrt(2.0)), k0, k1, index, stream)
+                top = sign * tau
+                values[face] = 0.0  # the face's drawn value is skipped: adding +0.0 leaves a sum unchanged
+                total = top
+                for j in range(d):  # in coordinate order, as the device function adds
+                    total += values[j]
+                values[face] = top
+                m_plus = top
+                m_minus = top
+                for j in range(d):
+                    m_plus = max(m_plus, values[j])
+                    m_minus = min(m_minus, values[j])
+                for j in range(m):
+                    x = _log_ratio(family, tau, m_plus, total, m_minus, radii[j], d, k, scale)
+                    counts[c, j, _histogram_bin(x, lows[j], inv_widths[j], nbins)] += 1
         return counts.sum(axis=0)
     for c in prange(n_chunks):
         start = c * chunk

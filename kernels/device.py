@@ -353,27 +353,37 @@ def define(jit, hot=None):
         w = pick(w0, w1, w2, w3, t)
         return ndtri(0.5 + (uniform(w) - 0.5) * mass)
 
+    @hot
+    def mixed_fast(w_lo, w_hi, tau):
+        """mixed_coordinate's fast path without a branch (for SIMD loops): the coordinate, or NaN where
+        the full path is needed (a slow ziggurat draw, or a rejected proposal)."""
+        if tau >= 1.0:
+            n = ziggurat_fast(w_lo, w_hi)
+            return n if abs(n) <= tau else math.nan  # a NaN n fails the test too
+        x = tau * (2.0 * uniform(w_lo) - 1.0)
+        return x if -2.0 * log_positive(uniform(w_hi)) > x * x else math.nan  # u < exp(-x^2/2)
+
     @jit
-    def truncated(x, accept, tau, mass, k0, k1, index, stream, j):
-        """x if accepted, else an independent draw by inversion: together, exactly the truncated normal
-        (x is a proposal from a law whose accepted part is the target, scaled)."""
-        return x if accept else fallback(tau, mass, k0, k1, index, stream, j)
+    def mixed_coordinate(w_lo, w_hi, tau, mass, k0, k1, index, stream, j):
+        """Coordinate j of a mixed sample from its two words, before the face is set: N(0, 1) truncated
+        to [-tau, tau] (mass = 2 Phi(tau) - 1). For tau >= 1: a ziggurat normal, kept if |n| <= tau;
+        for tau < 1: a uniform x on [-tau, tau], kept if a second uniform is below exp(-x^2/2)
+        (accepted 86% of the time or more). A rejected proposal is replaced by an inversion draw from
+        a word of its own: with the accepted proposals, exactly the truncated normal."""
+        value = mixed_fast(w_lo, w_hi, tau)
+        if value == value:
+            return value
+        if tau >= 1.0:
+            n = ziggurat(w_lo, w_hi, k0, k1, index, stream, ZIGGURAT + 64 * j)
+            if abs(n) <= tau:
+                return n
+        return fallback(tau, mass, k0, k1, index, stream, j)
 
     @jit
     def mixed_pair(w0, w1, w2, w3, tau, mass, k0, k1, index, stream, j0):
-        """Coordinates j0 (words w0, w1) and j0 + 1 (w2, w3) of a mixed sample, before the face is set:
-        iid N(0, 1) truncated to [-tau, tau] (mass = 2 Phi(tau) - 1). For tau >= 1: a ziggurat normal,
-        kept if |n| <= tau; for tau < 1: a uniform x on [-tau, tau], kept if a second uniform is below
-        exp(-x^2/2) (>= 0.6). A rejected proposal is replaced by an inversion draw from a word of its
-        own, which keeps the law exact."""
-        if tau >= 1.0:
-            n0 = ziggurat(w0, w1, k0, k1, index, stream, ZIGGURAT + 64 * j0)
-            n1 = ziggurat(w2, w3, k0, k1, index, stream, ZIGGURAT + 64 * (j0 + 1))
-            return (truncated(n0, abs(n0) <= tau, tau, mass, k0, k1, index, stream, j0),
-                    truncated(n1, abs(n1) <= tau, tau, mass, k0, k1, index, stream, j0 + 1))
-        x0, x1 = tau * (2.0 * uniform(w0) - 1.0), tau * (2.0 * uniform(w2) - 1.0)
-        return (truncated(x0, uniform(w1) < math.exp(-0.5 * x0 * x0), tau, mass, k0, k1, index, stream, j0),
-                truncated(x1, uniform(w3) < math.exp(-0.5 * x1 * x1), tau, mass, k0, k1, index, stream, j0 + 1))
+        """Coordinates j0 (words w0, w1) and j0 + 1 (w2, w3) of a mixed sample (mixed_coordinate)."""
+        return (mixed_coordinate(w0, w1, tau, mass, k0, k1, index, stream, j0),
+                mixed_coordinate(w2, w3, tau, mass, k0, k1, index, stream, j0 + 1))
 
     @jit
     def fill_mixed(row, cdf, log_tau, sigma, k0, k1, index):
@@ -525,7 +535,8 @@ def define(jit, hot=None):
 
     return dict(elementary=elem, uniform53=uniform53, signed_uniform=signed_uniform, philox=philox, block=block, block_words=block_words, uniform=uniform, normal_pair=normal_pair, gamma=gamma, ndtri=ndtri,
                 table_quantile=table_quantile, gamma_try=gamma_try, gamma_squeeze=gamma_squeeze, l2_redraw=l2_redraw, l2_redraw_g=l2_redraw_g,
-                ziggurat_fast=ziggurat_fast, fill_l2=fill_l2, fill_gaussian=fill_gaussian, normal_pair_zig=normal_pair_zig, mixed_pair=mixed_pair, mixed_draw_t=mixed_draw_t, ziggurat=ziggurat, fill_l1=fill_l1, fill_linf=fill_linf,
+                ziggurat_fast=ziggurat_fast, mixed_fast=mixed_fast, mixed_coordinate=mixed_coordinate,
+                fill_l2=fill_l2, fill_gaussian=fill_gaussian, normal_pair_zig=normal_pair_zig, mixed_pair=mixed_pair, mixed_draw_t=mixed_draw_t, ziggurat=ziggurat, fill_l1=fill_l1, fill_linf=fill_linf,
                 fill_mixed=fill_mixed, fill_row=fill_row, stats_l2=stats_l2, l2_first_draws=l2_first_draws,
                 l2_stats_from=l2_stats_from, log_ratio_l2=ratio_l2, stats_l1=stats_l1, stats_mixed=stats_mixed,
                 histogram_bin=histogram_bin, sample_stats=sample_stats, log_ratio=log_ratio)

@@ -231,23 +231,35 @@ def test_box_muller_octants_give_independent_normals():
     assert abs(np.corrcoef(pairs.T)[0, 1]) < 6 / np.sqrt(len(pairs))
 
 
-@pytest.mark.parametrize("noise", [fs.L2Centripetal(5, 4.0, 1.0), fs.L2Centripetal(4, 2.0, 0.7), fs.Gaussian(40, 0.5)],
-                         ids=["shape-0.5-every-gamma-redrawn", "shape-1-many-rejections", "gaussian"])
-def test_vectorized_l2_reduction_equals_the_per_sample_path(noise):
-    """cpu.reduce runs the L2 family in vectorized passes with rejected Gamma attempts redrawn in
-    between; its counts must equal X computed one sample at a time by the plain-Python device
-    functions (batches and chunks cut at odd places: 700 samples from offset 300, 3 chunks)."""
+VECTORIZED_CASES = [fs.L2Centripetal(5, 4.0, 1.0), fs.L2Centripetal(4, 2.0, 0.7), fs.Gaussian(40, 0.5),
+                    fs.MixedLinfL2(11, 0.0, 0.6), fs.MixedLinfL2(20, 18.5, 0.6)]
+VECTORIZED_IDS = ["l2-shape-0.5-every-gamma-redrawn", "l2-shape-1-many-rejections", "gaussian",
+                  "mixed-ziggurat-proposals", "mixed-uniform-proposals"]
+
+
+@pytest.mark.parametrize("noise", VECTORIZED_CASES, ids=VECTORIZED_IDS)
+def test_vectorized_reduction_equals_the_per_sample_path(noise):
+    """cpu.reduce runs the L2 family in vectorized passes over samples, and the mixed family in
+    vectorized passes over coordinates, with slow draws and rejections finished in between; its
+    counts must equal X computed one sample at a time by the plain-Python device functions (batches
+    and chunks cut at odd places: 700 samples from offset 300, 3 chunks)."""
     family, shape, scale, cdf, log_tau = noise._kernel_args()
-    radii, lows, inv_widths, nbins = np.array([0.05, 0.4, 1.5]), np.array([-1.0, -3.0, -20.0]), np.array([40.0, 8.0, 2.0]), 64
+    radii = np.array([0.05, 0.4, 1.5]) * (noise.sigma if family == 3 else 1.0)
+    x = np.empty((radii.size, 700))
+    for i in range(700):
+        a, b, s, t = PLAIN["sample_stats"](family, shape, noise.d, cdf, log_tau, *_words(SEED), np.uint64(300 + i),
+                                           STREAM_REDUCE)
+        x[:, i] = [PLAIN["log_ratio"](family, a, b, s, t, r, noise.d, noise.k, scale) for r in radii]
+    nbins = 64  # bins over the middle 90% of each radius's X, so that slots 0 and nbins + 1 are used too
+    lows = np.quantile(x, 0.05, axis=1)
+    inv_widths = nbins / (np.quantile(x, 0.95, axis=1) - lows)
+    expected = np.zeros((radii.size, nbins + 2), np.int64)
+    for j in range(radii.size):
+        for value in x[j]:
+            expected[j, PLAIN["histogram_bin"](value, lows[j], inv_widths[j], nbins)] += 1
     counts = cpu.reduce(family, 700, 300, shape, noise.d, noise.k, scale, cdf, log_tau, radii, lows, inv_widths, nbins,
                         *_words(SEED), STREAM_REDUCE, 3)
-    expected = np.zeros_like(counts)
-    for i in range(300, 1000):
-        a, b, s, t = PLAIN["sample_stats"](family, shape, noise.d, cdf, log_tau, *_words(SEED), np.uint64(i), STREAM_REDUCE)
-        for j, r in enumerate(radii):
-            x = PLAIN["log_ratio"](family, a, b, s, t, r, noise.d, noise.k, scale)
-            expected[j, PLAIN["histogram_bin"](x, lows[j], inv_widths[j], nbins)] += 1
-    assert (expected[:, 1:-1].sum(axis=1) > 500).all()  # most samples land inside the bins
+    assert (expected[:, 0] > 0).all() and (expected[:, -1] > 0).all() and (expected[:, 1:-1].sum(axis=1) > 500).all()
     np.testing.assert_array_equal(counts, expected)
 
 
@@ -277,3 +289,23 @@ def test_gamma_variates_follow_their_law(a):
     k0, k1 = _words(9)
     g = np.array([cpu.dev["gamma"](a, k0, k1, np.uint64(i), 1, 0) for i in range(4000)])
     assert stats.kstest(g, stats.gamma(a).cdf).pvalue > 1e-6
+
+
+@pytest.mark.parametrize("noise", VECTORIZED_CASES[2:], ids=VECTORIZED_IDS[2:])
+def test_vectorized_fill_equals_the_per_sample_path(noise):
+    """cpu.fill's SIMD passes (fast paths, then the full path where they left NaN) give the rows of
+    the plain-Python device fill_row, for 60 rows from offset 5; the slow paths are exercised."""
+    family, shape, scale, cdf, log_tau = noise._kernel_args()
+    rows = noise.sample(60, seed=SEED, offset=5)
+    expected = np.empty_like(rows)
+    for i in range(60):
+        PLAIN["fill_row"](expected[i], family, shape, scale, cdf, log_tau, *_words(SEED), np.uint64(5 + i))
+    np.testing.assert_array_equal(rows, expected)
+    # the NaN-flagged full paths ran: some fast-path draws of these rows needed them
+    words = [PLAIN["block"](*_words(SEED), np.uint64(5 + i), 0, 4096 + b) for i in range(60) for b in range(noise.d // 2)]
+    if family == 3:
+        tau = [PLAIN["mixed_draw_t"](cdf, log_tau, *_words(SEED), np.uint64(5 + i), 0)[0] for i in range(60)]
+        flags = [PLAIN["mixed_fast"](w[0], w[1], tau[n // (noise.d // 2)]) for n, w in enumerate(words)]
+    else:
+        flags = [PLAIN["ziggurat_fast"](w[0], w[1]) for w in words]
+    assert np.isnan(flags).sum() >= 3
