@@ -12,14 +12,14 @@ Within a sample, block indices are laid out in fixed ranges so that a rejection 
 another variate's numbers:
 
     blocks 0..1023          first Gamma variate (Marsaglia-Tsang attempts; 1023 = boost uniform)
-    blocks 1024..2047       second Gamma variate
-    blocks 2048, 2049       first attempts of both Gamma variates, a normal, a sign (L1, L2 reductions)
+    blocks 1024..2047       u1 = z1 / ||z||_2 of the L2 reductions (attempts after the first)
+    block 2048              first attempts of the Gamma variate and of u1 (L2 reductions); of the
+                            Gamma variate, and a uniform and a sign (L1 reductions)
     blocks 2050, 2051       the face index, sign and table uniform (mixed), the face (Linf)
     blocks 4096 + j         coordinate words: four coordinates per block (L1, Linf), two (Gaussian, L2,
                             mixed: a ziggurat normal, or a proposal and its acceptance uniform, takes two words)
     blocks 2^20 + j         fallback words of coordinates 4j..4j+3 (mixed: a rejected truncated normal)
-    blocks 2^22 + 64 j ..   slow-path words of coordinate j's ziggurat normal (fills), and of the
-                            normal g of the L2 reductions (j = 0: reductions draw no coordinates)
+    blocks 2^22 + 64 j ..   slow-path words of coordinate j's ziggurat normal (fills)
 """
 import math
 
@@ -27,7 +27,7 @@ import numpy as np
 
 from . import elementary, logratio
 
-GAMMA_A, GAMMA_B, EXTRA, COORDS, FALLBACK, ZIGGURAT = 0, 1024, 2048, 4096, 1 << 20, 1 << 22
+GAMMA_A, U1, EXTRA, COORDS, FALLBACK, ZIGGURAT = 0, 1024, 2048, 4096, 1 << 20, 1 << 22
 STREAM_FILL, STREAM_REDUCE, STREAM_PILOT = 0, 1, 2
 
 
@@ -57,7 +57,7 @@ def define(jit, hot=None):
     TWO_PI = 2.0 * math.pi
     ratio_l1, ratio_l2, ratio_mixed = logratio.define(hot)
     elem = elementary.define(hot)
-    log_positive, sincos_quarter = elem["log_positive"], elem["sincos_quarter"]
+    log_positive, log1p, sincos_quarter = elem["log_positive"], elem["log1p"], elem["sincos_quarter"]
     QUARTER_PI_29 = 0.25 * math.pi / 536870912.0
     LOW29, BIT29, BIT30, BIT31 = np.uint64(0x1FFFFFFF), np.uint64(1 << 29), np.uint64(1 << 30), np.uint64(1 << 31)
     ZIG_X, ZIG_F = (tuple(float(v) for v in table) for table in ziggurat_tables())  # tuples: cacheable constants
@@ -415,53 +415,97 @@ def define(jit, hot=None):
 
     # ---- the statistics X needs, from O(1) (L1, L2) or O(d) (mixed) draws per sample ----------
     @hot
-    def l2_first_draws(shape, half_rest, k0, k1, index, stream):
-        """(G_radius, G_rest, g) of an L2-family sample from its two fast-path blocks: the squeezes of
-        the first Marsaglia-Tsang attempts of G_radius ~ Gamma(shape) and G_rest ~ Gamma(half_rest),
-        -1 where undecided (l2_redraw finishes those), and a ziggurat normal g, NaN where it needs
-        the slow path (l2_redraw_g)."""
-        w0, w1, w2, w3 = block(k0, k1, index, stream, EXTRA)
-        n_radius, n_rest = normal_pair(w0, w1)
-        v0, v1, v2, v3 = block(k0, k1, index, stream, EXTRA + 1)
-        return gamma_squeeze(shape, n_radius, w2), gamma_squeeze(half_rest, n_rest, w3), ziggurat_fast(v0, v1)
+    def u1_squeeze(m, n, w):
+        """The quick half of an attempt at u1 = z1 / ||z||_2, the first coordinate of a uniform direction
+        in R^d, whose density is proportional to (1 - u^2)^m, m = (d - 3) / 2 >= 1/2: the proposal
+        x = n / sqrt(2 m) from a normal n, x if it is certainly accepted, else NaN (u1_try decides).
 
-    @jit
-    def l2_redraw_g(k0, k1, index, stream):
-        """g where l2_first_draws left NaN: the whole ziggurat draw, slow path included."""
-        v0, v1, v2, v3 = block(k0, k1, index, stream, EXTRA + 1)
-        return ziggurat(v0, v1, k0, k1, index, stream, ZIGGURAT)
-
-    @jit
-    def l2_redraw(a, k0, k1, index, stream, which):
-        """G_radius (which = 0, a = shape) or G_rest (1, a = half_rest) where l2_first_draws left it
-        undecided: the first attempt's exact test, then the variate's own blocks."""
-        w0, w1, w2, w3 = block(k0, k1, index, stream, EXTRA)
-        n_radius, n_rest = normal_pair(w0, w1)
-        value = gamma_try(a, n_radius, w2) if which == 0 else gamma_try(a, n_rest, w3)
-        if value < 0.0:
-            value = gamma(a, k0, k1, index, stream, GAMMA_A if which == 0 else GAMMA_B)
-        return value
+        Rejection from N(0, 1 / (2 m)): the density ratio is exp(m (log(1 - x^2) + x^2)) <= 1 (up to
+        a constant) on |x| < 1 and 0 beyond, so x accepted when log u < m (log(1 - y) + y), y = x^2, has
+        exactly u1's law; about 3 / (8 m) of proposals are rejected. With log(1 - y) + y >=
+        -y^2 / (2 (1 - y)) on [0, 1) (the difference is 0 at 0 and its derivative is y^2 / (2 (1 - y)^2))
+        and log u <= u - 1, 2 (u - 1) (1 - y) < -m y^2 implies acceptance: no logarithm, so loops over
+        samples run it in SIMD lanes."""
+        x = n * (1.0 / math.sqrt(2.0 * max(m, 0.5)))  # a product: the reciprocal is hoisted out of loops
+        y = x * x
+        sure = (uniform(w) - 1.0) * (2.0 * (1.0 - y)) < -m * (y * y) * (1.0 + 1e-12)  # rounding margin
+        return x if (m >= 0.5 and y < 1.0 and sure) else math.nan
 
     @hot
-    def l2_stats_from(g_radius, g_rest, g):
-        """(R^2 / sigma^2, z1 / sigma): R^2 / (2 sigma^2) = G_radius, and z1 = R u1 where u1 = z1 / R has
-        the law of g / sqrt(g^2 + chi2_{d-1}) whatever the radius (one square root: z1 / sigma =
-        g sqrt(2 G_radius / (g^2 + 2 G_rest)))."""
-        return 2.0 * g_radius, g * math.sqrt(2.0 * g_radius / (g * g + 2.0 * g_rest))
+    def u1_try(m, n, w):
+        """One attempt at u1 (u1_squeeze, then the exact test with logarithms): x, or NaN if rejected
+        or m < 1/2."""
+        x = u1_squeeze(m, n, w)
+        if x == x or m < 0.5:
+            return x
+        x = n * (1.0 / math.sqrt(2.0 * m))  # u1_squeeze's x, rounded the same way
+        y = x * x
+        if y < 1.0 and log_positive(uniform(w)) < m * (log1p(-y) + y):
+            return x
+        return math.nan
+
+    @jit
+    def u1_draw(d, k0, k1, index, stream):
+        """u1 of an L2-family sample after its first attempt failed (u1_try), from blocks U1..: in R^2
+        the cosine of a uniform angle (a Box-Muller pair over its length), in R^3 a uniform on
+        (-1, 1) (Archimedes), else u1_try's rejection on fresh blocks."""
+        w0, w1, w2, w3 = block(k0, k1, index, stream, U1)
+        if d == 2:
+            n1, n2 = normal_pair(w0, w1)
+            return n1 / math.sqrt(n1 * n1 + n2 * n2)
+        if d == 3:
+            return 2.0 * uniform(w0) - 1.0
+        m = 0.5 * (d - 3)
+        for b in range(1023):
+            w0, w1, w2, w3 = block(k0, k1, index, stream, U1 + b)
+            n1, n2 = normal_pair(w0, w1)
+            first = u1_try(m, n1, w2)
+            if first == first:
+                return first
+            second = u1_try(m, n2, w3)
+            if second == second:
+                return second
+        return 0.0  # 2046 rejections in a row: probability below 1e-400 (acceptance >= 0.6 at d = 4)
+
+    @hot
+    def l2_draws_from(shape, m, w0, w1, w2, w3):
+        """The first attempts of an L2-family sample, from the words of its block EXTRA: a Box-Muller
+        pair (n_radius, n_u1) from w0, w1; the squeeze of the Marsaglia-Tsang attempt at
+        G_radius ~ Gamma(shape) from n_radius and w2 (-1 where undecided), and of the attempt at u1
+        from n_u1 and w3 (NaN where undecided). Returns (G_radius, u1, n_radius, n_u1); l2_finish_radius
+        and l2_finish_u1 finish what is undecided."""
+        n_radius, n_u1 = normal_pair(w0, w1)
+        return gamma_squeeze(shape, n_radius, w2), u1_squeeze(m, n_u1, w3), n_radius, n_u1
+
+    @jit
+    def l2_finish_radius(shape, n_radius, w2, k0, k1, index, stream):
+        """G_radius where l2_draws_from left it undecided: the first attempt's exact test, then the
+        variate's own blocks."""
+        value = gamma_try(shape, n_radius, w2)
+        return value if value >= 0.0 else gamma(shape, k0, k1, index, stream, GAMMA_A)
+
+    @jit
+    def l2_finish_u1(d, n_u1, w3, k0, k1, index, stream):
+        """u1 where l2_draws_from left NaN: the first attempt's exact test, then u1_draw."""
+        value = u1_try(0.5 * (d - 3), n_u1, w3)
+        return value if value == value else u1_draw(d, k0, k1, index, stream)
+
+    @hot
+    def l2_stats_from(g_radius, u1):
+        """(R^2 / sigma^2, z1 / sigma) = (2 G_radius, sqrt(2 G_radius) u1)."""
+        return 2.0 * g_radius, math.sqrt(2.0 * g_radius) * u1
 
     @jit
     def stats_l2(shape, d, k0, k1, index, stream):
         """(R^2 / sigma^2, z1 / sigma) of one L2-family sample: R^2 / (2 sigma^2) ~ Gamma(shape), and
-        u1 = z1 / R ~ 2 Beta((d-1)/2, (d-1)/2) - 1 independent of R."""
-        half_rest = 0.5 * (d - 1)
-        g_radius, g_rest, g = l2_first_draws(shape, half_rest, k0, k1, index, stream)
+        u1 = z1 / R ~ 2 Beta((d-1)/2, (d-1)/2) - 1 independent of R (a radially symmetric density)."""
+        w0, w1, w2, w3 = block(k0, k1, index, stream, EXTRA)
+        g_radius, u1, n_radius, n_u1 = l2_draws_from(shape, 0.5 * (d - 3), w0, w1, w2, w3)
         if g_radius < 0.0:
-            g_radius = l2_redraw(shape, k0, k1, index, stream, 0)
-        if g_rest < 0.0:
-            g_rest = l2_redraw(half_rest, k0, k1, index, stream, 1)
-        if g != g:
-            g = l2_redraw_g(k0, k1, index, stream)
-        return l2_stats_from(g_radius, g_rest, g)
+            g_radius = l2_finish_radius(shape, n_radius, w2, k0, k1, index, stream)
+        if u1 != u1:
+            u1 = l2_finish_u1(d, n_u1, w3, k0, k1, index, stream)
+        return l2_stats_from(g_radius, u1)
 
     @jit
     def stats_l1(shape, d, k0, k1, index, stream):
@@ -534,9 +578,10 @@ def define(jit, hot=None):
         return 1 + int(pos)
 
     return dict(elementary=elem, uniform53=uniform53, signed_uniform=signed_uniform, philox=philox, block=block, block_words=block_words, uniform=uniform, normal_pair=normal_pair, gamma=gamma, ndtri=ndtri,
-                table_quantile=table_quantile, gamma_try=gamma_try, gamma_squeeze=gamma_squeeze, l2_redraw=l2_redraw, l2_redraw_g=l2_redraw_g,
+                table_quantile=table_quantile, gamma_try=gamma_try, gamma_squeeze=gamma_squeeze, l2_finish_radius=l2_finish_radius, l2_finish_u1=l2_finish_u1,
+                u1_squeeze=u1_squeeze, u1_try=u1_try, u1_draw=u1_draw,
                 ziggurat_fast=ziggurat_fast, mixed_fast=mixed_fast, mixed_coordinate=mixed_coordinate,
                 fill_l2=fill_l2, fill_gaussian=fill_gaussian, normal_pair_zig=normal_pair_zig, mixed_pair=mixed_pair, mixed_draw_t=mixed_draw_t, ziggurat=ziggurat, fill_l1=fill_l1, fill_linf=fill_linf,
-                fill_mixed=fill_mixed, fill_row=fill_row, stats_l2=stats_l2, l2_first_draws=l2_first_draws,
+                fill_mixed=fill_mixed, fill_row=fill_row, stats_l2=stats_l2, l2_draws_from=l2_draws_from,
                 l2_stats_from=l2_stats_from, log_ratio_l2=ratio_l2, stats_l1=stats_l1, stats_mixed=stats_mixed,
                 histogram_bin=histogram_bin, sample_stats=sample_stats, log_ratio=log_ratio)
