@@ -11,7 +11,7 @@ i) only, never on the batch, the thread or the launch shape. Each block yields f
 Within a sample, block indices are laid out in fixed ranges so that a rejection loop never shifts
 another variate's numbers:
 
-    blocks 0..1023          first Gamma variate (Marsaglia-Tsang attempts; 1023 = boost uniform)
+    blocks 0..1023          the Gamma variate (Marsaglia-Tsang attempts; 1023 = boost uniform)
     blocks 1024..2047       u1 = z1 / ||z||_2 of the L2 reductions (attempts after the first)
     block 2048              first attempts of the Gamma variate and of u1 (L2 reductions); of the
                             Gamma variate, and a uniform and a sign (L1 reductions)
