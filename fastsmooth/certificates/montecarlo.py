@@ -197,6 +197,14 @@ def pilot_radii(noise, pA, pB, n_mc, alpha_mc, seed, device):
         if not ok[-1].any():
             break
         top *= 8.0
+    if pA.size <= 8 and (estimate > 0).any():
+        # the grid's steps are 16% apart: a second look between each estimate and the next grid point
+        # (the same pilot stream), so that the main pass's ladder is centred on the radius
+        step = grid[1] / grid[0]
+        fine = np.unique(estimate[estimate > 0])[:, None] * step ** np.linspace(0.0, 1.0, 17)[None, :]
+        fine = fine.ravel()
+        pilot = HistogramLaw(noise, fine, n_pilot, seed, device, stream=STREAM_PILOT)
+        estimate = np.maximum(estimate, _largest(fine, _certified(pilot, eps_pilot, pA, pB)))
     return np.maximum(estimate, top * 1e-4), min(0.3, 20.0 * dkw_eps(n_pilot, alpha_mc))
 
 
