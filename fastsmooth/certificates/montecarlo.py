@@ -15,9 +15,10 @@ with probability >= 1 - alpha_mc. The histogram ranges come from an independent 
 
 The kernels' Box-Muller normals come from 32-bit uniforms, so none exceeds 6.77 in absolute value
 (a mass of 2.6e-11 beyond); the ziggurat's tables match the normal density to ~2e-11 in area;
-inverse-CDF draws are capped like the Box-Muller ones. The law actually sampled is therefore within
-total variation SAMPLING_TV_PER_DRAW per normal-like draw (plus a constant) of the exact law, and
-that amount is added to eps: the band then covers the exact CDF.
+inverse-CDF draws are capped like the Box-Muller ones. Taking the 32-bit uniforms themselves as
+exact uniforms (the usual model of a random number generator; a grid of 2^32 points), the law
+actually sampled is therefore within total variation SAMPLING_TV_PER_DRAW per normal-like draw (plus
+a constant) of the exact law, and that amount is added to eps: the band then covers the exact CDF.
 """
 import numpy as np
 
