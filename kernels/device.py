@@ -54,9 +54,8 @@ def define(jit, hot=None):
     INV32 = 1.0 / 4294967296.0
     INV31 = 1.0 / 2147483648.0
     HIGH_BIT, LOW31 = np.uint64(0x80000000), np.uint64(0x7FFFFFFF)
-    TWO_PI = 2.0 * math.pi
-    ratio_l1, ratio_l2, ratio_mixed = logratio.define(hot)
     elem = elementary.define(hot)
+    ratio_l1, ratio_l2, ratio_mixed = logratio.define(hot, elem)
     log_positive, log1p, sincos_quarter = elem["log_positive"], elem["log1p"], elem["sincos_quarter"]
     QUARTER_PI_29 = 0.25 * math.pi / 536870912.0
     LOW29, BIT29, BIT30, BIT31 = np.uint64(0x1FFFFFFF), np.uint64(1 << 29), np.uint64(1 << 30), np.uint64(1 << 31)
@@ -209,7 +208,7 @@ def define(jit, hot=None):
         sure = (uniform(w) - 1.0) * min(1.0, 1.0 + y) < -0.75 * dd * y4 * (1.0 + 1e-12)  # rounding margin
         return dd * v if (a >= 1.0 and 1.0 + y > 0.0 and sure) else -1.0
 
-    @hot
+    @jit
     def gamma_try(a, n, w):
         """One Marsaglia-Tsang attempt for Gamma(a) from a normal n and a word w; -1 if rejected or
         a < 1 (gamma_squeeze, then the exact test with logarithms)."""
@@ -433,7 +432,7 @@ def define(jit, hot=None):
         sure = (uniform(w) - 1.0) * (2.0 * (1.0 - y)) < -m * (y * y) * (1.0 + 1e-12)  # rounding margin
         return x if (m >= 0.5 and y < 1.0 and sure) else math.nan
 
-    @hot
+    @jit
     def u1_try(m, n, w):
         """One attempt at u1 (u1_squeeze, then the exact test with logarithms): x, or NaN if rejected
         or m < 1/2."""

@@ -9,9 +9,10 @@ the CPU loops over samples vectorize).
 from . import elementary
 
 
-def define(jit):
-    """(log_ratio_l1, log_ratio_l2, log_ratio_mixed) compiled with `jit`."""
-    elem = elementary.define(jit)
+def define(jit, elem=None):
+    """(log_ratio_l1, log_ratio_l2, log_ratio_mixed) compiled with `jit`; `elem`: elementary.define(jit)
+    if the caller already has it (each compiled function is then compiled once)."""
+    elem = elem or elementary.define(jit)
     log_positive, log1p = elem["log_positive"], elem["log1p"]
 
     @jit
