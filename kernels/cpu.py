@@ -43,7 +43,8 @@ _mixed_fast, _mixed_coordinate, _mixed_draw_t = dev["mixed_fast"], dev["mixed_co
 _signed_uniform, _log_positive = dev["signed_uniform"], dev["elementary"]["log_positive"]
 _sample_stats, _log_ratio, _histogram_bin = dev["sample_stats"], dev["log_ratio"], dev["histogram_bin"]
 _l2_draws_from, _l2_finish_radius, _l2_finish_u1 = dev["l2_draws_from"], dev["l2_finish_radius"], dev["l2_finish_u1"]
-_l2_stats_from, _log_ratio_l2 = dev["l2_stats_from"], dev["log_ratio_l2"]
+_l2_stats_from = dev["l2_stats_from"]
+_log_ratio_l2_series, _log_ratio_l2_log1p = dev["log_ratio_l2_series"], dev["log_ratio_l2_log1p"]
 
 FAMILY_CODES = {"l2": 0, "l1": 1, "linf": 2, "mixed": 3, "gaussian": 4}  # gaussian: the l2 family at k = 0
 
@@ -172,9 +173,10 @@ def reduce(family, n, offset, shape, d, k, scale, cdf, log_tau, radii, lows, inv
     of width 1 / inv_widths[j], nbins + 1 at or above the top.
 
     The L2 family (and the Gaussian) runs in passes over BATCH samples, each a loop the compiler
-    vectorizes (Philox words; the first attempts' squeezes; X and its slot), with the rare undecided
-    first attempts (Gamma radius, u1) finished in between: the same arithmetic as the device
-    stats_l2, which the CUDA kernel runs."""
+    vectorizes (Philox words; the first attempts' squeezes; X by log_ratio_l2_series and its slot),
+    with what those leave (undecided first attempts at the Gamma radius or u1; X where the series
+    does not apply) finished in between: the same arithmetic as the device stats_l2 and
+    log_ratio_l2, which the CUDA kernel runs."""
     m = radii.size
     counts = np.zeros((n_chunks, m, nbins + 2), np.int64)
     chunk = (n + n_chunks - 1) // n_chunks
@@ -220,8 +222,23 @@ def reduce(family, n, offset, shape, d, k, scale, cdf, log_tau, radii, lows, inv
                     z1[t] = scale * b
                 for j in range(m):
                     r, low, inv_width = radii[j], lows[j], inv_widths[j]
-                    for t in range(size):
-                        slots[t] = _histogram_bin(_log_ratio_l2(r2[t], z1[t], r, k, scale), low, inv_width, nbins)
+                    outside = 0
+                    for t in range(size):  # the device log_ratio_l2: the series where it applies, then the rest
+                        x = _log_ratio_l2_series(r2[t], z1[t], r, k, scale)
+                        slots[t] = _histogram_bin(x, low, inv_width, nbins)
+                        undecided[t] = x != x
+                        outside += undecided[t]
+                    if outside * 32 > size:  # many (large r against ||z||): a SIMD pass of the log1p form
+                        for t in range(size):
+                            slot = _histogram_bin(_log_ratio_l2_log1p(r2[t], z1[t], r, k, scale), low, inv_width, nbins)
+                            slots[t] = slot if undecided[t] else slots[t]
+                    elif outside > 0:
+                        for q in range(BATCH // 8):
+                            if undecided_words[q] != 0:
+                                for t in range(8 * q, 8 * q + 8):
+                                    if undecided[t]:
+                                        slots[t] = _histogram_bin(_log_ratio_l2_log1p(r2[t], z1[t], r, k, scale), low,
+                                                                  inv_width, nbins)
                     for t in range(size):
                         counts[c, j, slots[t]] += 1
         return counts.sum(axis=0)

@@ -55,7 +55,7 @@ def define(jit, hot=None):
     INV31 = 1.0 / 2147483648.0
     HIGH_BIT, LOW31 = np.uint64(0x80000000), np.uint64(0x7FFFFFFF)
     elem = elementary.define(hot)
-    ratio_l1, ratio_l2, ratio_mixed = logratio.define(hot, elem)
+    ratio_l1, ratio_l2, ratio_mixed, ratio_l2_series, ratio_l2_log1p = logratio.define(hot, elem)
     log_positive, log1p, sincos_quarter = elem["log_positive"], elem["log1p"], elem["sincos_quarter"]
     QUARTER_PI_29 = 0.25 * math.pi / 536870912.0
     LOW29, BIT29, BIT30, BIT31 = np.uint64(0x1FFFFFFF), np.uint64(1 << 29), np.uint64(1 << 30), np.uint64(1 << 31)
@@ -101,6 +101,11 @@ def define(jit, hot=None):
     def uniform(w):
         """A float64 in (0, 1) from a 32-bit word."""
         return (float(np.int64(w)) + 0.5) * INV32  # via int64: a fast, exact conversion of a 32-bit value
+
+    @hot
+    def uniform_minus_one(w):
+        """uniform(w) - 1 in one operation fewer (both are exact: 34 significant bits at most)."""
+        return (float(np.int64(w)) + (0.5 - 4294967296.0)) * INV32
 
     @hot
     def signed_uniform(w):
@@ -205,7 +210,8 @@ def define(jit, hot=None):
         y = n * (1.0 / math.sqrt(9.0 * dd))  # a product: the reciprocal is hoisted out of loops over samples
         v = (1.0 + y) * (1.0 + y) * (1.0 + y)
         y4 = (y * y) * (y * y)
-        sure = (uniform(w) - 1.0) * min(1.0, 1.0 + y) < -0.75 * dd * y4 * (1.0 + 1e-12)  # rounding margin
+        # 1e-12: a rounding margin; the coefficient is one product, hoisted out of loops over samples
+        sure = uniform_minus_one(w) * min(1.0, 1.0 + y) < y4 * (-0.75 * (1.0 + 1e-12) * dd)
         return dd * v if (a >= 1.0 and 1.0 + y > 0.0 and sure) else -1.0
 
     @jit
@@ -429,7 +435,7 @@ def define(jit, hot=None):
         samples run it in SIMD lanes."""
         x = n * (1.0 / math.sqrt(2.0 * max(m, 0.5)))  # a product: the reciprocal is hoisted out of loops
         y = x * x
-        sure = (uniform(w) - 1.0) * (2.0 * (1.0 - y)) < -m * (y * y) * (1.0 + 1e-12)  # rounding margin
+        sure = uniform_minus_one(w) * (2.0 * (1.0 - y)) < (y * y) * (-(1.0 + 1e-12) * m)  # as in gamma_squeeze
         return x if (m >= 0.5 and y < 1.0 and sure) else math.nan
 
     @jit
@@ -578,11 +584,11 @@ def define(jit, hot=None):
             return nbins + 1
         return 1 + int(pos)
 
-    return dict(elementary=elem, uniform53=uniform53, signed_uniform=signed_uniform, philox=philox, block=block, block_words=block_words, uniform=uniform, normal_pair=normal_pair, gamma=gamma, ndtri=ndtri,
+    return dict(elementary=elem, uniform53=uniform53, signed_uniform=signed_uniform, uniform_minus_one=uniform_minus_one, philox=philox, block=block, block_words=block_words, uniform=uniform, normal_pair=normal_pair, gamma=gamma, ndtri=ndtri,
                 table_quantile=table_quantile, gamma_try=gamma_try, gamma_squeeze=gamma_squeeze, l2_finish_radius=l2_finish_radius, l2_finish_u1=l2_finish_u1,
                 u1_squeeze=u1_squeeze, u1_try=u1_try, u1_draw=u1_draw,
                 ziggurat_fast=ziggurat_fast, mixed_fast=mixed_fast, mixed_coordinate=mixed_coordinate,
                 fill_l2=fill_l2, fill_gaussian=fill_gaussian, normal_pair_zig=normal_pair_zig, mixed_pair=mixed_pair, mixed_draw_t=mixed_draw_t, ziggurat=ziggurat, fill_l1=fill_l1, fill_linf=fill_linf,
                 fill_mixed=fill_mixed, fill_row=fill_row, stats_l2=stats_l2, l2_draws_from=l2_draws_from,
-                l2_stats_from=l2_stats_from, log_ratio_l2=ratio_l2, stats_l1=stats_l1, stats_mixed=stats_mixed,
+                l2_stats_from=l2_stats_from, log_ratio_l2=ratio_l2, log_ratio_l2_series=ratio_l2_series, log_ratio_l2_log1p=ratio_l2_log1p, stats_l1=stats_l1, stats_mixed=stats_mixed,
                 histogram_bin=histogram_bin, sample_stats=sample_stats, log_ratio=log_ratio)

@@ -6,19 +6,20 @@ LLVM turns a loop over samples into SIMD code, and NVVM into straight-line GPU c
 
 Algorithms (the usual ones, written here): log by the exponent/mantissa split with the mantissa
 reduced to [sqrt(1/2), sqrt(2)) and the odd series of log((1+s)/(1-s)) in s = f/(2+f), with the
-minimax coefficients of fdlibm's e_log.c; log1p by log(1+q) corrected for the rounding of 1+q; sine and
-cosine on [0, pi/4] by fdlibm's kernel polynomials. Measured against long-double references
-(tests/test_kernels.py, and 1e6 random points once):
-log within 1 ulp (0.85 seen), log1p within 2 ulp (1.5 seen), on [0, pi/4] sine within 1 ulp (0.67 seen) and
-cosine within 2 ulp (1.2 seen: the plain 1 - z/2 + ... form, without fdlibm's correction near pi/4).
+minimax coefficients of fdlibm's e_log.c; log1p by log(1+q) corrected for the rounding of 1+q;
+log((1+s)/(1-s)) for |s| <= 0.1715 by that series alone; sine and cosine on [0, pi/4] by fdlibm's
+kernel polynomials. Measured against long-double references (tests/test_kernels.py, and 1e6 random
+points once): log within 1 ulp (0.85 seen), log1p within 2 ulp (1.5 seen), the series within 1 ulp
+(0.53 seen), on [0, pi/4] sine within 1 ulp (0.67 seen) and cosine within 2 ulp (1.2 seen: the plain
+1 - z/2 + ... form, without fdlibm's correction near pi/4).
 
 Domains (not checked: these run per sample inside kernels): `log_positive` is accurate for finite
 x > 0 that is not subnormal (x >= 2.3e-308); `log1p` for q > -1 with 1 + q in that range;
-`sincos_quarter` for x in [0, pi/4]. Outside, they return a value and never raise: log_positive
-gives about -709 at 0, finite numbers for negative x, NaN or inf, and log1p(inf) is NaN. The one
-case the kernels can meet is an L2-family sample whose Gamma radius underflows to 0 (shape far
-below 1): X is then NaN, which the histograms count below every bin, the safe side (the true X
-there is -inf).
+`log_ratio_series` for |s| <= ATANH_SERIES_MAX; `sincos_quarter` for x in [0, pi/4]. Outside,
+they return a value and never raise: log_positive gives about -709 at 0, finite numbers for
+negative x, NaN or inf, and log1p(inf) is NaN. The one case the kernels can meet is an L2-family
+sample whose Gamma radius underflows to 0 (shape far below 1): X is then NaN, which the histograms
+count below every bin, the safe side (the true X there is -inf).
 """
 import numpy as np
 
@@ -29,6 +30,8 @@ S1, S2, S3 = -1.66666666666666324348e-01, 8.33333333332248946124e-03, -1.9841269
 S4, S5, S6 = 2.75573137070700676789e-06, -2.50507602534068634195e-08, 1.58969099521155010221e-10
 C1, C2, C3 = 4.16666666666666019037e-02, -1.38888888888741095749e-03, 2.48015872894767294178e-05
 C4, C5, C6 = -2.75573143513906633035e-07, 2.08757232129817482790e-09, -1.13596475577881948265e-11
+# inside fdlibm's range for the LG series, |s| <= 0.1716 (s = f / (2 + f), f in [sqrt(1/2) - 1, sqrt(2) - 1])
+ATANH_SERIES_MAX = 0.1715
 
 
 def define(jit):
@@ -64,6 +67,16 @@ def define(jit):
         return log_positive(u) - c * max(2.0 - u, 0.0)
 
     @jit
+    def log_ratio_series(s):
+        """log((1 + s) / (1 - s)) = 2 atanh(s) for |s| <= ATANH_SERIES_MAX, within 1 ulp: log's series
+        without its range reduction (log(1 + f) = 2s + s R(s^2) with s = f / (2 + f), the identity
+        behind log_positive's form). A caller that has s from its own numbers needs no exponent split
+        and no division here: log(A / B) = log_ratio_series((A - B) / (A + B))."""
+        z = s * s
+        w = z * z
+        return 2.0 * s + s * (z * (LG1 + w * (LG3 + w * (LG5 + w * LG7))) + w * (LG2 + w * (LG4 + w * LG6)))
+
+    @jit
     def sincos_quarter(x):
         """(sin x, cos x) for x in [0, pi/4]."""
         z = x * x
@@ -71,4 +84,5 @@ def define(jit):
         c = 1.0 - 0.5 * z + z * z * (C1 + z * (C2 + z * (C3 + z * (C4 + z * (C5 + z * C6)))))
         return s, c
 
-    return dict(log_positive=log_positive, log1p=log1p, sincos_quarter=sincos_quarter)
+    return dict(log_positive=log_positive, log1p=log1p, log_ratio_series=log_ratio_series,
+                sincos_quarter=sincos_quarter)

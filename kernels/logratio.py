@@ -6,25 +6,51 @@ kernels do); the module-level functions are the same source as plain Python, whi
 `np.vectorize` applies to arrays. log and log1p come from `elementary` (plain arithmetic, so that
 the CPU loops over samples vectorize).
 """
+import math
+
 from . import elementary
+from .elementary import ATANH_SERIES_MAX
 
 
 def define(jit, elem=None):
-    """(log_ratio_l1, log_ratio_l2, log_ratio_mixed) compiled with `jit`; `elem`: elementary.define(jit)
-    if the caller already has it (each compiled function is then compiled once)."""
+    """(log_ratio_l1, log_ratio_l2, log_ratio_mixed, log_ratio_l2_series, log_ratio_l2_log1p) compiled with `jit`;
+    `elem`: elementary.define(jit) if the caller already has it (each compiled function is then
+    compiled once)."""
     elem = elem or elementary.define(jit)
-    log_positive, log1p = elem["log_positive"], elem["log1p"]
+    log_positive, log1p, log_ratio_series = elem["log_positive"], elem["log1p"], elem["log_ratio_series"]
+
+    @jit
+    def log_ratio_l2_series(R2, z1, r, k, sigma):
+        """log_ratio_l2 where its logarithm's argument lies in [0.707, 1.414] (|s| <= ATANH_SERIES_MAX
+        below), NaN elsewhere: the form that loops over samples run in SIMD lanes.
+
+        ||z - r e1||^2 / ||z||^2 = (R2 - cross) / R2 with cross = 2 r z1 - r^2, and
+        log(A / B) = 2 atanh(s) with s = (A - B) / (A + B) = -cross / (2 R2 - cross): one division
+        and log's series, with no exponent split. s is computed from cross and R2 directly, so small
+        r against ||z|| loses nothing to cancellation.
+        """
+        cross = 2.0 * r * z1 - r * r
+        s = cross / (cross - 2.0 * R2)
+        x = -0.5 * k * log_ratio_series(s) + cross * (0.5 / (sigma * sigma))  # a product: no division per sample
+        return x if abs(s) <= ATANH_SERIES_MAX else math.nan
 
     @jit
     def log_ratio_l2(R2, z1, r, k, sigma):
         """X for the L2 family (Gaussian at k = 0) with delta* = r*e1.
 
         R2 = ||z||_2^2 > 0, z1 the first coordinate (the squared norm: no square root per sample).
-        ||z - r e1||^2 - ||z||^2 = r^2 - 2 r z1; the log1p form avoids the cancellation of
-        log||z - r e1||^2 - log||z||^2 when r is small against ||z||.
+        ||z - r e1||^2 - ||z||^2 = r^2 - 2 r z1 = -cross. log_ratio_l2_series where it applies (the
+        common case: r small against ||z||); elsewhere log1p(-cross / R2), which also avoids the
+        cancellation of log||z - r e1||^2 - log||z||^2.
         """
+        x = log_ratio_l2_series(R2, z1, r, k, sigma)
+        return x if x == x else log_ratio_l2_log1p(R2, z1, r, k, sigma)
+
+    @jit
+    def log_ratio_l2_log1p(R2, z1, r, k, sigma):
+        """log_ratio_l2 by log1p(-cross / R2), for any R2 > 0 (used where the series does not apply)."""
         cross = 2.0 * r * z1 - r * r
-        return -0.5 * k * log1p(-cross / R2) + cross * (0.5 / (sigma * sigma))  # a product: no division per sample
+        return -0.5 * k * log1p(-cross / R2) + cross * (0.5 / (sigma * sigma))
 
     @jit
     def log_ratio_l1(R, z1, r, k, b):
@@ -46,7 +72,7 @@ def define(jit, elem=None):
         tail = -k * log_positive(shifted_inf / T) if k != 0.0 else 0.0
         return tail + (2.0 * r * S - d * r * r) / (2.0 * sigma * sigma)
 
-    return log_ratio_l1, log_ratio_l2, log_ratio_mixed
+    return log_ratio_l1, log_ratio_l2, log_ratio_mixed, log_ratio_l2_series, log_ratio_l2_log1p
 
 
-log_ratio_l1, log_ratio_l2, log_ratio_mixed = define(lambda f: f)
+log_ratio_l1, log_ratio_l2, log_ratio_mixed, log_ratio_l2_series, log_ratio_l2_log1p = define(lambda f: f)

@@ -12,6 +12,7 @@ from scipy import stats
 import fastsmooth as fs
 from fastsmooth.kernels import cpu
 from fastsmooth.kernels.device import STREAM_REDUCE, define
+from fastsmooth.kernels.elementary import ATANH_SERIES_MAX
 
 sys.path.insert(0, os.path.dirname(__file__))
 from kernel_cases import FILL_CASES, REDUCE_CASES, SEED  # noqa: E402
@@ -219,10 +220,54 @@ def test_elementary_functions_within_an_ulp_or_two():
     q = np.concatenate([rng.uniform(-0.999, 10, 5000), np.geomspace(1e-300, 1e-2, 500), -np.geomspace(1e-300, 1e-2, 500),
                         np.exp(rng.uniform(-30, 600, 500))])
     assert _ulps(log1p(q), np.log1p(q.astype(np.longdouble))).max() <= 2.0
+    s = np.concatenate([rng.uniform(-ATANH_SERIES_MAX, ATANH_SERIES_MAX, 5000), np.geomspace(1e-300, ATANH_SERIES_MAX, 500),
+                        -np.geomspace(1e-300, ATANH_SERIES_MAX, 500)])
+    series = np.vectorize(elem["log_ratio_series"])(s)
+    s_long = s.astype(np.longdouble)
+    assert _ulps(series, np.log1p(2 * s_long / (1 - s_long))).max() <= 1.0  # log((1 + s) / (1 - s))
     t = np.concatenate([rng.uniform(0, np.pi / 4, 5000), [1e-300, 1e-8, np.pi / 4]])
     s, c = sincos(t)
     assert _ulps(s, np.sin(t.astype(np.longdouble))).max() <= 1.0
     assert _ulps(c, np.cos(t.astype(np.longdouble))).max() <= 2.0
+
+
+def test_l2_log_ratio_both_forms_against_long_double():
+    """X of the L2 family from (R2, z1): the SIMD form 2 atanh(s) where |s| <= ATANH_SERIES_MAX (NaN
+    elsewhere) and log1p(-cross / R2) for the rest, against long-double log1p on the same float64
+    cross = 2 r z1 - r^2: within 4 ulp of the larger of X's two terms, plus log1p's conditioning
+    where -cross / R2 nears -1 (the rounding of that quotient); each form used."""
+    rng = np.random.default_rng(5)
+    n = 20_000
+    R2 = np.exp(rng.uniform(-20, 20, n))
+    z1 = np.sqrt(R2) * rng.uniform(-1, 1, n)
+    r = np.sqrt(R2) * np.exp(rng.uniform(-6, 1.5, n))
+    k = rng.uniform(0, 3000, n)
+    sigma = np.exp(rng.uniform(-3, 3, n))
+    series = np.array([cpu.dev["log_ratio_l2_series"](*args) for args in zip(R2, z1, r, k, sigma)])
+    full = np.array([cpu.dev["log_ratio_l2"](*args) for args in zip(R2, z1, r, k, sigma)])
+    cross = 2.0 * r * z1 - r * r  # float64, as the kernel rounds it
+    q = -cross.astype(np.longdouble) / R2
+    log_term = -0.5 * k * np.log1p(q)
+    linear_term = cross.astype(np.longdouble) / (2 * sigma.astype(np.longdouble) ** 2)
+    scale = np.maximum(np.abs(log_term), np.abs(linear_term)).astype(np.float64)
+    # and the conditioning of log1p at q near -1: the rounding of q (2^-53 |q|) over 1 + q, times k / 2
+    conditioning = (0.5 * k * 2.0**-52 * np.abs(q) / (1 + q)).astype(np.float64)
+    assert (np.abs(full - (log_term + linear_term)) <= 4 * np.spacing(scale) + conditioning).all()
+    s = cross / (cross - 2.0 * R2)
+    in_range = np.abs(s) <= ATANH_SERIES_MAX
+    assert 0.2 < in_range.mean() < 0.8
+    np.testing.assert_array_equal(np.isnan(series), ~in_range)
+    np.testing.assert_array_equal(series[in_range], full[in_range])
+
+
+def test_uniform_minus_one_is_exact():
+    """The squeezes' u - 1 in one operation: equal to uniform(w) - 1 (both exact) at the ends and on
+    100,000 random words."""
+    rng = np.random.default_rng(8)
+    words = np.concatenate([rng.integers(0, 2**32, 100_000, dtype=np.uint64),
+                            np.array([0, 1, 2**31 - 1, 2**31, 2**32 - 2, 2**32 - 1], np.uint64)])
+    got = np.array([cpu.dev["uniform_minus_one"](w) for w in words])
+    np.testing.assert_array_equal(got, (words.astype(np.float64) + 0.5) / 2**32 - 1.0)
 
 
 def test_box_muller_octants_give_independent_normals():
