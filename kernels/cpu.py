@@ -45,6 +45,8 @@ _sample_stats, _log_ratio, _histogram_bin = dev["sample_stats"], dev["log_ratio"
 _l2_draws_from, _l2_finish_radius, _l2_finish_u1 = dev["l2_draws_from"], dev["l2_finish_radius"], dev["l2_finish_u1"]
 _l2_stats_from = dev["l2_stats_from"]
 _log_ratio_l2_series, _log_ratio_l2_log1p = dev["log_ratio_l2_series"], dev["log_ratio_l2_log1p"]
+_log_ratio_l2, _normal_pair = dev["log_ratio_l2"], dev["normal_pair"]
+_gamma_squeeze, _gamma_exact = dev["gamma_squeeze"], dev["gamma_exact"]
 
 FAMILY_CODES = {"l2": 0, "l1": 1, "linf": 2, "mixed": 3, "gaussian": 4}  # gaussian: the l2 family at k = 0
 
@@ -162,6 +164,36 @@ def fill(out, family, shape, scale, cdf, log_tau, k0, k1, offset):
 
 
 BATCH = 256  # samples per vectorized pass of the L2 reduction (a multiple of 8; 128 and 512 measured no faster)
+PENDING = 64  # L2-family samples whose first attempts were undecided, finished together (about 10,000 samples' worth)
+
+
+@njit(cache=True, error_model="numpy")
+def _finish_pending(count, index, n_radius, n_u1, w2, w3, g_radius, u1, shape, d, k, scale, radii, lows, inv_widths,
+                    nbins, placeholder_slots, k0, k1, stream, counts):
+    """Finish `count` deferred L2-family samples (reduce's pass counted each at placeholder_slots) and
+    count them at their own slots: the device l2_finish_radius and l2_finish_u1 on their stored first
+    attempts, then stats and X as for the others. The two steps that most of them take, the first
+    attempt's exact test and the squeeze of gamma()'s first fresh attempt (block GAMMA_A), run as
+    SIMD loops over the deferred samples; what remains goes through the device functions."""
+    fresh = np.empty(count)
+    for p in range(count):
+        exact = _gamma_exact(shape, n_radius[p], w2[p])
+        g_radius[p] = exact if g_radius[p] < 0.0 else g_radius[p]
+    for p in range(count):
+        b0, b1, b2, b3 = _block(k0, k1, np.uint64(index[p]), stream, GAMMA_A)
+        first_normal, second_normal = _normal_pair(b0, b1)
+        fresh[p] = _gamma_squeeze(shape, first_normal, b2)  # gamma()'s first try when its squeeze decides it
+    for p in range(count):
+        i = np.uint64(index[p])
+        if g_radius[p] < 0.0:
+            g_radius[p] = fresh[p] if fresh[p] >= 0.0 else _gamma(shape, k0, k1, i, stream, GAMMA_A)
+        if u1[p] != u1[p]:
+            u1[p] = _l2_finish_u1(d, n_u1[p], w3[p], k0, k1, i, stream)
+        a, b = _l2_stats_from(g_radius[p], u1[p])
+        for j in range(radii.size):
+            counts[j, placeholder_slots[j]] -= 1
+            counts[j, _histogram_bin(_log_ratio_l2(scale * scale * a, scale * b, radii[j], k, scale), lows[j],
+                                     inv_widths[j], nbins)] += 1
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
@@ -173,15 +205,24 @@ def reduce(family, n, offset, shape, d, k, scale, cdf, log_tau, radii, lows, inv
     of width 1 / inv_widths[j], nbins + 1 at or above the top.
 
     The L2 family (and the Gaussian) runs in passes over BATCH samples, each a loop the compiler
-    vectorizes (Philox words; the first attempts' squeezes; X by log_ratio_l2_series and its slot),
-    with what those leave (undecided first attempts at the Gamma radius or u1; X where the series
-    does not apply) finished in between: the same arithmetic as the device stats_l2 and
-    log_ratio_l2, which the CUDA kernel runs."""
+    vectorizes (Philox words; the first attempts' squeezes; X by log_ratio_l2_series and its slot).
+    X where the series does not apply is finished within the pass. Samples whose first attempt at
+    the Gamma radius or u1 is undecided are finished within the pass too where they are many (over
+    1/32 of it); where they are few (0.6% of samples at d = 3072) they go through the pass with
+    placeholder statistics and are finished later, PENDING at a time (_finish_pending), which moves
+    each count from the placeholder's slot to the sample's own. The numbers are the device stats_l2
+    and log_ratio_l2's, which the CUDA kernel runs."""
     m = radii.size
     counts = np.zeros((n_chunks, m, nbins + 2), np.int64)
     chunk = (n + n_chunks - 1) // n_chunks
     if family == 0 or family == 4:
         m_u1 = 0.5 * (d - 3)
+        # placeholder statistics of a deferred sample: G_radius = 1, u1 = 0; their slot at each radius
+        placeholder_r2, placeholder_z1 = _l2_stats_from(1.0, 0.0)
+        placeholder_slots = np.empty(m, np.int64)
+        for j in range(m):
+            placeholder_slots[j] = _histogram_bin(_log_ratio_l2(scale * scale * placeholder_r2, scale * placeholder_z1,
+                                                                radii[j], k, scale), lows[j], inv_widths[j], nbins)
         for c in prange(n_chunks):
             _prefer_wide_vectors()
             words = np.empty((4, BATCH), np.uint64)
@@ -194,6 +235,11 @@ def reduce(family, n, offset, shape, d, k, scale, cdf, log_tau, radii, lows, inv
             r2 = np.empty(BATCH)
             z1 = np.empty(BATCH)
             slots = np.empty(BATCH, np.int64)
+            pending = 0
+            pending_index = np.empty(PENDING + BATCH, np.int64)
+            pending_n_radius, pending_n_u1 = np.empty(PENDING + BATCH), np.empty(PENDING + BATCH)
+            pending_w2, pending_w3 = np.empty(PENDING + BATCH, np.uint64), np.empty(PENDING + BATCH, np.uint64)
+            pending_g_radius, pending_u1 = np.empty(PENDING + BATCH), np.empty(PENDING + BATCH)
             for first in range(c * chunk, min(n, (c + 1) * chunk), BATCH):
                 size = min(BATCH, min(n, (c + 1) * chunk) - first)
                 # the Philox words in a loop of their own: their short dependency chains overlap better
@@ -201,21 +247,35 @@ def reduce(family, n, offset, shape, d, k, scale, cdf, log_tau, radii, lows, inv
                 for t in range(size):
                     words[0, t], words[1, t], words[2, t], words[3, t] = _block(k0, k1, np.uint64(offset + first + t),
                                                                                 stream, EXTRA)
+                n_undecided = 0
                 for t in range(size):
                     g_radius[t], u1[t], n_radius[t], n_u1[t] = _l2_draws_from(shape, m_u1, words[0, t], words[1, t],
                                                                               words[2, t], words[3, t])
                     undecided[t] = (g_radius[t] < 0.0) | (u1[t] != u1[t])
+                    n_undecided += undecided[t]
                 undecided[size:] = 0
-                for q in range(BATCH // 8):  # undecided first attempts: under 1% at d >= 100
-                    if undecided_words[q] != 0:
-                        for t in range(8 * q, 8 * q + 8):
-                            if undecided[t]:
-                                index = np.uint64(offset + first + t)
-                                if g_radius[t] < 0.0:
-                                    g_radius[t] = _l2_finish_radius(shape, n_radius[t], words[2, t], k0, k1, index,
-                                                                    stream)
-                                if u1[t] != u1[t]:
-                                    u1[t] = _l2_finish_u1(d, n_u1[t], words[3, t], k0, k1, index, stream)
+                if n_undecided * 32 > size:  # many undecided (small d, shape < 1): finished here, one by one
+                    for q in range(BATCH // 8):
+                        if undecided_words[q] != 0:
+                            for t in range(8 * q, 8 * q + 8):
+                                if undecided[t]:
+                                    index = np.uint64(offset + first + t)
+                                    if g_radius[t] < 0.0:
+                                        g_radius[t] = _l2_finish_radius(shape, n_radius[t], words[2, t], k0, k1, index,
+                                                                        stream)
+                                    if u1[t] != u1[t]:
+                                        u1[t] = _l2_finish_u1(d, n_u1[t], words[3, t], k0, k1, index, stream)
+                elif n_undecided > 0:  # a few (0.6% of samples at d = 3072): deferred to _finish_pending
+                    for q in range(BATCH // 8):
+                        if undecided_words[q] != 0:
+                            for t in range(8 * q, 8 * q + 8):
+                                if undecided[t]:
+                                    pending_index[pending] = offset + first + t
+                                    pending_n_radius[pending], pending_n_u1[pending] = n_radius[t], n_u1[t]
+                                    pending_w2[pending], pending_w3[pending] = words[2, t], words[3, t]
+                                    pending_g_radius[pending], pending_u1[pending] = g_radius[t], u1[t]
+                                    pending += 1
+                                    g_radius[t], u1[t] = 1.0, 0.0
                 for t in range(size):  # once for all radii; the device log_ratio's arithmetic
                     a, b = _l2_stats_from(g_radius[t], u1[t])
                     r2[t] = scale * scale * a
@@ -241,6 +301,12 @@ def reduce(family, n, offset, shape, d, k, scale, cdf, log_tau, radii, lows, inv
                                                                   inv_width, nbins)
                     for t in range(size):
                         counts[c, j, slots[t]] += 1
+                last = first + BATCH >= min(n, (c + 1) * chunk)
+                if pending >= PENDING or (last and pending > 0):
+                    _finish_pending(pending, pending_index, pending_n_radius, pending_n_u1, pending_w2, pending_w3,
+                                    pending_g_radius, pending_u1, shape, d, k, scale, radii, lows, inv_widths, nbins,
+                                    placeholder_slots, k0, k1, stream, counts[c])
+                    pending = 0
         return counts.sum(axis=0)
     if family == 3:  # the device stats_mixed arithmetic, a sample at a time on SIMD loops over coordinates
         for c in prange(n_chunks):

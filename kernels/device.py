@@ -214,6 +214,16 @@ def define(jit, hot=None):
         sure = uniform_minus_one(w) * min(1.0, 1.0 + y) < y4 * (-0.75 * (1.0 + 1e-12) * dd)
         return dd * v if (a >= 1.0 and 1.0 + y > 0.0 and sure) else -1.0
 
+    @hot
+    def gamma_exact(a, n, w):
+        """The exact test of a Marsaglia-Tsang attempt (with logarithms; branch-free, so that a loop
+        over attempts runs in SIMD lanes): dd * v if accepted, else -1 (and -1 for a < 1)."""
+        dd = max(a, 1.0) - 1.0 / 3.0
+        y1 = 1.0 + n * (1.0 / math.sqrt(9.0 * dd))  # 1 + gamma_squeeze's y, rounded the same way
+        v = y1 * y1 * y1
+        accept = log_positive(uniform(w)) < 0.5 * n * n + dd * (1.0 - v + log_positive(v))  # any value where v <= 0
+        return dd * v if (a >= 1.0 and y1 > 0.0 and accept) else -1.0
+
     @jit
     def gamma_try(a, n, w):
         """One Marsaglia-Tsang attempt for Gamma(a) from a normal n and a word w; -1 if rejected or
@@ -221,14 +231,7 @@ def define(jit, hot=None):
         value = gamma_squeeze(a, n, w)
         if value >= 0.0 or a < 1.0:
             return value
-        dd = a - 1.0 / 3.0
-        v = 1.0 + n * (1.0 / math.sqrt(9.0 * dd))  # gamma_squeeze's y, rounded the same way
-        if v <= 0.0:
-            return -1.0
-        v = v * v * v
-        if log_positive(uniform(w)) < 0.5 * n * n + dd * (1.0 - v + log_positive(v)):
-            return dd * v
-        return -1.0
+        return gamma_exact(a, n, w)
 
     @jit
     def ndtri(p):
@@ -585,7 +588,7 @@ def define(jit, hot=None):
         return 1 + int(pos)
 
     return dict(elementary=elem, uniform53=uniform53, signed_uniform=signed_uniform, uniform_minus_one=uniform_minus_one, philox=philox, block=block, block_words=block_words, uniform=uniform, normal_pair=normal_pair, gamma=gamma, ndtri=ndtri,
-                table_quantile=table_quantile, gamma_try=gamma_try, gamma_squeeze=gamma_squeeze, l2_finish_radius=l2_finish_radius, l2_finish_u1=l2_finish_u1,
+                table_quantile=table_quantile, gamma_try=gamma_try, gamma_squeeze=gamma_squeeze, gamma_exact=gamma_exact, l2_finish_radius=l2_finish_radius, l2_finish_u1=l2_finish_u1,
                 u1_squeeze=u1_squeeze, u1_try=u1_try, u1_draw=u1_draw,
                 ziggurat_fast=ziggurat_fast, mixed_fast=mixed_fast, mixed_coordinate=mixed_coordinate,
                 fill_l2=fill_l2, fill_gaussian=fill_gaussian, normal_pair_zig=normal_pair_zig, mixed_pair=mixed_pair, mixed_draw_t=mixed_draw_t, ziggurat=ziggurat, fill_l1=fill_l1, fill_linf=fill_linf,

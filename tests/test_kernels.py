@@ -11,7 +11,7 @@ from scipy import stats
 
 import fastsmooth as fs
 from fastsmooth.kernels import cpu
-from fastsmooth.kernels.device import STREAM_REDUCE, define
+from fastsmooth.kernels.device import EXTRA, STREAM_REDUCE, define
 from fastsmooth.kernels.elementary import ATANH_SERIES_MAX
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -311,6 +311,33 @@ def test_vectorized_reduction_equals_the_per_sample_path(noise):
     counts = cpu.reduce(family, 700, 300, shape, noise.d, noise.k, scale, cdf, log_tau, radii, lows, inv_widths, nbins,
                         *_words(SEED), STREAM_REDUCE, 3)
     assert (expected[:, 0] > 0).all() and (expected[:, -1] > 0).all() and (expected[:, 1:-1].sum(axis=1) > 500).all()
+    np.testing.assert_array_equal(counts, expected)
+
+
+def test_deferred_samples_counted_as_the_per_sample_path_counts_them():
+    """At d = 3072 about 0.6% of samples have an undecided first attempt: cpu.reduce counts them at a
+    placeholder's slot and finishes them PENDING at a time and at each chunk's end. Its counts over
+    30,000 samples (offset 7, 3 chunks: over 100 deferred) must equal those of X computed one sample
+    at a time by the device path (cpu.log_ratios: stats_l2, log_ratio_l2), which defers nothing."""
+    noise = fs.L2Centripetal(3072, 3060, 4.0)
+    family, shape, scale, cdf, log_tau = noise._kernel_args()
+    n, offset, radii, nbins = 30_000, 7, np.array([0.2, 0.9]), 64
+    k0, k1 = _words(SEED)
+    undecided = 0
+    for i in range(offset, offset + n):
+        words = cpu.dev["block"](k0, k1, np.uint64(i), STREAM_REDUCE, EXTRA)
+        g_radius, u1, _, _ = cpu.dev["l2_draws_from"](shape, 0.5 * (noise.d - 3), *words)
+        undecided += (g_radius < 0) or np.isnan(u1)
+    assert 100 < undecided < 400
+    x = cpu.log_ratios(family, n, offset, shape, noise.d, noise.k, scale, cdf, log_tau, radii, k0, k1, STREAM_REDUCE)
+    lows = np.quantile(x, 0.05, axis=1)
+    inv_widths = nbins / (np.quantile(x, 0.95, axis=1) - lows)
+    expected = np.zeros((radii.size, nbins + 2), np.int64)
+    for j in range(radii.size):
+        for value in x[j]:
+            expected[j, PLAIN["histogram_bin"](value, lows[j], inv_widths[j], nbins)] += 1
+    counts = cpu.reduce(family, n, offset, shape, noise.d, noise.k, scale, cdf, log_tau, radii, lows, inv_widths, nbins,
+                        k0, k1, STREAM_REDUCE, 3)
     np.testing.assert_array_equal(counts, expected)
 
 
