@@ -10,6 +10,38 @@ from numba import cuda
 
 from .device import define
 
+NVVM_MARK = "10fastsmooth7kernels"  # in the mangled names of every function compiled from this package
+
+
+def _compile_without_contraction():
+    """Make NVVM compile this package's CUDA code with -fma=0.
+
+    By default NVVM fuses a multiply and a dependent add into one FMA (its -fma=1), which rounds
+    once where the CPU rounds twice, so GPU floats would differ from the CPU's in the last bits;
+    numba-cuda has no switch for it short of fastmath. This wraps numba-cuda's NVVM entry point:
+    modules that hold functions of this package (NVVM_MARK in their IR) compile with fma=0, so that
+    their multiplies and adds come out as mul.rn/add.rn, which ptxas does not fuse either; every
+    other module compiles exactly as before. tools/cuda_ptx_check.py checks the result."""
+    try:
+        from numba.cuda.cudadrv import nvvm
+        compile_ir = nvvm.compile_ir
+    except (ImportError, AttributeError):  # the CUDA simulator has no NVVM
+        return
+    if getattr(compile_ir, "fastsmooth_wrapper", False):
+        return
+
+    def compile_ir_for_fastsmooth(llvmir, **options):
+        modules = [llvmir] if isinstance(llvmir, (str, bytes)) else llvmir
+        ours = any(NVVM_MARK in (m if isinstance(m, str) else m.decode("utf-8", "replace")) for m in modules)
+        if ours and not options.get("fastmath"):
+            options["fma"] = False
+        return compile_ir(llvmir, **options)
+
+    compile_ir_for_fastsmooth.fastsmooth_wrapper = True
+    nvvm.compile_ir = compile_ir_for_fastsmooth
+
+
+_compile_without_contraction()
 dev = define(cuda.jit(device=True))
 _fill_row = dev["fill_row"]
 _sample_stats, _log_ratio, _histogram_bin = dev["sample_stats"], dev["log_ratio"], dev["histogram_bin"]

@@ -103,6 +103,25 @@ def test_reduction_independent_of_chunking():
     np.testing.assert_array_equal(one, split)
 
 
+def test_nvvm_compiles_this_package_without_contraction(monkeypatch):
+    """kernels/gpu.py wraps numba-cuda's NVVM entry point: modules holding this package's functions
+    (their mangled names) compile with fma=0, other modules and fastmath requests as asked.
+    (tools/cuda_ptx_check.py checks the PTX itself where libnvvm is installed.)"""
+    from numba.cuda.cudadrv import nvvm
+
+    from fastsmooth.kernels import gpu
+    calls = []
+    monkeypatch.setattr(nvvm, "compile_ir", lambda llvmir, **options: calls.append(options) or "ptx")
+    gpu._compile_without_contraction()
+    ours = "define void @_ZN10fastsmooth7kernels3gpu14_reduce_kernelE(double %x) {}"
+    assert nvvm.compile_ir([ours], opt=3, fastmath=False) == "ptx"
+    nvvm.compile_ir(["define void @_ZN8__main__6kernelE(double %x) {}"], opt=3, fastmath=False)
+    nvvm.compile_ir(ours, opt=3, fastmath=True)
+    assert calls == [{"opt": 3, "fastmath": False, "fma": False}, {"opt": 3, "fastmath": False},
+                     {"opt": 3, "fastmath": True}]
+    assert gpu.NVVM_MARK in ours
+
+
 def test_torch_cpu_tensor_filled_in_place():
     torch = pytest.importorskip("torch") if False else __import__("torch")
     noise = fs.MixedLinfL2(20, 3.0, 0.5)
