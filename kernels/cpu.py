@@ -181,7 +181,7 @@ def _finish_pending(count, index, n_radius, n_u1, w2, w3, g_radius, u1, shape, d
         g_radius[p] = exact if g_radius[p] < 0.0 else g_radius[p]
     for p in range(count):
         b0, b1, b2, b3 = _block(k0, k1, np.uint64(index[p]), stream, GAMMA_A)
-        first_normal, second_normal = _normal_pair(b0, b1)
+        first_normal, _ = _normal_pair(b0, b1)
         fresh[p] = _gamma_squeeze(shape, first_normal, b2)  # gamma()'s first try when its squeeze decides it
     for p in range(count):
         i = np.uint64(index[p])

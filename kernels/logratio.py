@@ -13,9 +13,9 @@ from .elementary import ATANH_SERIES_MAX
 
 
 def define(jit, elem=None):
-    """(log_ratio_l1, log_ratio_l2, log_ratio_mixed, log_ratio_l2_series, log_ratio_l2_log1p) compiled with `jit`;
-    `elem`: elementary.define(jit) if the caller already has it (each compiled function is then
-    compiled once)."""
+    """(log_ratio_l1, log_ratio_l2, log_ratio_mixed, log_ratio_l2_series, log_ratio_l2_log1p)
+    compiled with `jit`; `elem`: elementary.define(jit) if the caller already has it (each compiled
+    function is then compiled once)."""
     elem = elem or elementary.define(jit)
     log_positive, log1p, log_ratio_series = elem["log_positive"], elem["log1p"], elem["log_ratio_series"]
 
@@ -35,6 +35,12 @@ def define(jit, elem=None):
         return x if abs(s) <= ATANH_SERIES_MAX else math.nan
 
     @jit
+    def log_ratio_l2_log1p(R2, z1, r, k, sigma):
+        """log_ratio_l2 by log1p(-cross / R2), for any R2 > 0 (used where the series does not apply)."""
+        cross = 2.0 * r * z1 - r * r
+        return -0.5 * k * log1p(-cross / R2) + cross * (0.5 / (sigma * sigma))
+
+    @jit
     def log_ratio_l2(R2, z1, r, k, sigma):
         """X for the L2 family (Gaussian at k = 0) with delta* = r*e1.
 
@@ -45,12 +51,6 @@ def define(jit, elem=None):
         """
         x = log_ratio_l2_series(R2, z1, r, k, sigma)
         return x if x == x else log_ratio_l2_log1p(R2, z1, r, k, sigma)
-
-    @jit
-    def log_ratio_l2_log1p(R2, z1, r, k, sigma):
-        """log_ratio_l2 by log1p(-cross / R2), for any R2 > 0 (used where the series does not apply)."""
-        cross = 2.0 * r * z1 - r * r
-        return -0.5 * k * log1p(-cross / R2) + cross * (0.5 / (sigma * sigma))
 
     @jit
     def log_ratio_l1(R, z1, r, k, b):

@@ -307,6 +307,18 @@ VECTORIZED_IDS = ["l2-shape-0.5-every-gamma-redrawn", "l2-shape-1-many-rejection
                   "gaussian", "mixed-ziggurat-proposals", "mixed-uniform-proposals"]
 
 
+def _histograms_over_the_middle(x, nbins):
+    """Bins over the middle 90% of each row of x (X at one radius), so that slots 0 and nbins + 1 are
+    used too, and the counts of x in them by the plain-Python histogram_bin: (lows, inv_widths, counts)."""
+    lows = np.quantile(x, 0.05, axis=1)
+    inv_widths = nbins / (np.quantile(x, 0.95, axis=1) - lows)
+    counts = np.zeros((x.shape[0], nbins + 2), np.int64)
+    for j in range(x.shape[0]):
+        for value in x[j]:
+            counts[j, PLAIN["histogram_bin"](value, lows[j], inv_widths[j], nbins)] += 1
+    return lows, inv_widths, counts
+
+
 @pytest.mark.parametrize("noise", VECTORIZED_CASES, ids=VECTORIZED_IDS)
 def test_vectorized_reduction_equals_the_per_sample_path(noise):
     """cpu.reduce runs the L2 family in vectorized passes over samples, and the mixed family in
@@ -320,13 +332,8 @@ def test_vectorized_reduction_equals_the_per_sample_path(noise):
         a, b, s, t = PLAIN["sample_stats"](family, shape, noise.d, cdf, log_tau, *_words(SEED), np.uint64(300 + i),
                                            STREAM_REDUCE)
         x[:, i] = [PLAIN["log_ratio"](family, a, b, s, t, r, noise.d, noise.k, scale) for r in radii]
-    nbins = 64  # bins over the middle 90% of each radius's X, so that slots 0 and nbins + 1 are used too
-    lows = np.quantile(x, 0.05, axis=1)
-    inv_widths = nbins / (np.quantile(x, 0.95, axis=1) - lows)
-    expected = np.zeros((radii.size, nbins + 2), np.int64)
-    for j in range(radii.size):
-        for value in x[j]:
-            expected[j, PLAIN["histogram_bin"](value, lows[j], inv_widths[j], nbins)] += 1
+    nbins = 64
+    lows, inv_widths, expected = _histograms_over_the_middle(x, nbins)
     counts = cpu.reduce(family, 700, 300, shape, noise.d, noise.k, scale, cdf, log_tau, radii, lows, inv_widths, nbins,
                         *_words(SEED), STREAM_REDUCE, 3)
     assert (expected[:, 0] > 0).all() and (expected[:, -1] > 0).all() and (expected[:, 1:-1].sum(axis=1) > 500).all()
@@ -349,12 +356,7 @@ def test_deferred_samples_counted_as_the_per_sample_path_counts_them():
         undecided += (g_radius < 0) or np.isnan(u1)
     assert 100 < undecided < 400
     x = cpu.log_ratios(family, n, offset, shape, noise.d, noise.k, scale, cdf, log_tau, radii, k0, k1, STREAM_REDUCE)
-    lows = np.quantile(x, 0.05, axis=1)
-    inv_widths = nbins / (np.quantile(x, 0.95, axis=1) - lows)
-    expected = np.zeros((radii.size, nbins + 2), np.int64)
-    for j in range(radii.size):
-        for value in x[j]:
-            expected[j, PLAIN["histogram_bin"](value, lows[j], inv_widths[j], nbins)] += 1
+    lows, inv_widths, expected = _histograms_over_the_middle(x, nbins)
     counts = cpu.reduce(family, n, offset, shape, noise.d, noise.k, scale, cdf, log_tau, radii, lows, inv_widths, nbins,
                         k0, k1, STREAM_REDUCE, 3)
     np.testing.assert_array_equal(counts, expected)
