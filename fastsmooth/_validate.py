@@ -5,11 +5,11 @@ import numbers
 import numpy as np
 
 
-def check_dimension(name, value):
+def check_dimension(name, value, maximum):
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer >= 2, got {value!r} of type {type(value).__name__}")
-    if value < 2:
-        raise ValueError(f"{name} must be an integer >= 2, got {value}")
+        raise TypeError(f"{name} must be an integer in [2, {maximum}], got {value!r} of type {type(value).__name__}")
+    if not 2 <= value <= maximum:
+        raise ValueError(f"{name} must be an integer in [2, {maximum}], got {value}")
     return int(value)
 
 

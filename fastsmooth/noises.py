@@ -16,6 +16,7 @@ import numpy as np
 from scipy import special
 
 from . import _validate as V
+from .kernels.device import MAX_DIMENSION
 
 NORMS = ("l1", "l2", "linf")
 _NO_TABLE = np.zeros(2)
@@ -30,7 +31,7 @@ class Noise:
     scale_name = None  # "sigma" or "b"
 
     def __init__(self, d, k, scale):
-        self.d = V.check_dimension("d", d)
+        self.d = V.check_dimension("d", d, MAX_DIMENSION)  # the kernels' counter layout holds 2^26 coordinates
         self.k = V.check_k(k, self.d)
         setattr(self, self.scale_name, V.check_positive(self.scale_name, scale))
 

@@ -12,7 +12,7 @@ import numpy as np
 from numba import njit, prange, types
 from numba.extending import intrinsic
 
-from .device import COORDS, EXTRA, GAMMA_A, STREAM_FILL, ZIGGURAT, define
+from .device import COORDS, EXTRA, GAMMA_A, STREAM_FILL, ZIGGURAT_BLOCKS, define
 
 
 def _cache_dir():
@@ -70,7 +70,7 @@ def _prefer_wide_vectors(typingctx):
 
 
 @njit(cache=True, error_model="numpy")
-def _mixed_values(words, values, tau, mass, k0, k1, index, stream):
+def _mixed_values(words, values, tau, k0, k1, index, stream):
     """values[j] = the device mixed_coordinate of coordinate j, from the words of block_words(COORDS):
     the fast paths in SIMD loops (coordinate 2b from words 0 and 1 of block b, 2b + 1 from words 2
     and 3), then the full path where they left NaN."""
@@ -83,7 +83,7 @@ def _mixed_values(words, values, tau, mass, k0, k1, index, stream):
     for j in range(d):
         if values[j] != values[j]:
             b, t = j // 2, 2 * (j % 2)
-            values[j] = _mixed_coordinate(words[t, b], words[t + 1, b], tau, mass, k0, k1, index, stream, j)
+            values[j] = _mixed_coordinate(words[t, b], words[t + 1, b], tau, k0, k1, index, stream, j)
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
@@ -133,7 +133,7 @@ def fill(out, family, shape, scale, cdf, log_tau, k0, k1, offset):
             row = out[i]
             if family == 3:  # the device fill_mixed arithmetic, on the stored words
                 tau, face_u, sign = _mixed_draw_t(cdf, log_tau, k0, k1, index, STREAM_FILL)
-                _mixed_values(words, normals, tau, math.erf(tau / math.sqrt(2.0)), k0, k1, index, STREAM_FILL)
+                _mixed_values(words, normals, tau, k0, k1, index, STREAM_FILL)
                 for j in range(d):
                     row[j] = scale * normals[j]
                 row[min(int(face_u * d), d - 1)] = sign * scale * tau
@@ -149,7 +149,7 @@ def fill(out, family, shape, scale, cdf, log_tau, k0, k1, offset):
             for j in range(d):
                 if normals[j] != normals[j]:
                     b, t = j // 2, 2 * (j % 2)
-                    normals[j] = _ziggurat(words[t, b], words[t + 1, b], k0, k1, index, STREAM_FILL, ZIGGURAT + 64 * j)
+                    normals[j] = _ziggurat(words[t, b], words[t + 1, b], k0, k1, index, STREAM_FILL, ZIGGURAT_BLOCKS * j)
             sigma = scale if family == 4 else 1.0
             for j in range(d):
                 row[j] = sigma * normals[j]
@@ -317,7 +317,7 @@ def reduce(family, n, offset, shape, d, k, scale, cdf, log_tau, radii, lows, inv
                 tau, face_u, sign = _mixed_draw_t(cdf, log_tau, k0, k1, index, stream)
                 face = min(int(face_u * d), d - 1)
                 _block_words(words, k0, k1, index, stream, COORDS)
-                _mixed_values(words, values, tau, math.erf(tau / math.sqrt(2.0)), k0, k1, index, stream)
+                _mixed_values(words, values, tau, k0, k1, index, stream)
                 top = sign * tau
                 values[face] = 0.0  # the face's drawn value is skipped: adding +0.0 leaves a sum unchanged
                 total = top

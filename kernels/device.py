@@ -6,11 +6,12 @@
 one output row.
 
 Random numbers: Philox4x32-10 keyed by the seed (two 32-bit words). The counter of a draw is
-(block, sample index low, sample index high, stream): sample i's numbers depend on (seed, stream,
-i) only, never on the batch, the thread or the launch shape. Each block yields four 32-bit words.
-Within a sample, block indices are laid out in fixed ranges so that a rejection loop never shifts
-another variate's numbers:
+(block, sample index low, sample index high, stream + region): sample i's numbers depend on (seed,
+stream, i) only, never on the batch, the thread or the launch shape. Each block yields four 32-bit
+words. Within a sample, block indices are laid out in fixed ranges so that a rejection loop never
+shifts another variate's numbers:
 
+    region 0:
     blocks 0..1023          the Gamma variate (Marsaglia-Tsang attempts; 1023 = boost uniform)
     blocks 1024..2047       u1 = z1 / ||z||_2 of the L2 reductions (attempts after the first)
     block 2048              first attempts of the Gamma variate and of u1 (L2 reductions); of the
@@ -18,8 +19,13 @@ another variate's numbers:
     blocks 2050, 2051       the face index, sign and table uniform (mixed), the face (Linf)
     blocks 4096 + j         coordinate words: four coordinates per block (L1, Linf), two (Gaussian, L2,
                             mixed: a ziggurat normal, or a proposal and its acceptance uniform, takes two words)
-    blocks 2^20 + j         fallback words of coordinates 4j..4j+3 (mixed: a rejected truncated normal)
-    blocks 2^22 + 64 j ..   slow-path words of coordinate j's ziggurat normal (fills)
+    region ZIGGURAT_REGION:
+    blocks 64 j .. 64 j + 63     slow-path words of coordinate j's ziggurat normal (fills, mixed)
+    region FALLBACK_REGION:
+    blocks 32 j .. 32 j + 31     coordinate j's fallback draw (mixed: after a rejected proposal)
+
+The block word is 32 bits, so 64 j + 63 < 2^32 bounds the dimension: MAX_DIMENSION = 2^26 (the
+noise classes refuse more).
 """
 import math
 
@@ -27,8 +33,11 @@ import numpy as np
 
 from . import elementary, logratio
 
-GAMMA_A, U1, EXTRA, COORDS, FALLBACK, ZIGGURAT = 0, 1024, 2048, 4096, 1 << 20, 1 << 22
+GAMMA_A, U1, EXTRA, COORDS = 0, 1024, 2048, 4096
+ZIGGURAT_BLOCKS, FALLBACK_BLOCKS = 64, 32  # blocks per coordinate in the two regions below
 STREAM_FILL, STREAM_REDUCE, STREAM_PILOT = 0, 1, 2
+ZIGGURAT_REGION, FALLBACK_REGION = 1 << 16, 2 << 16  # added to the stream word (streams are < 2^16)
+MAX_DIMENSION = 1 << 26  # ZIGGURAT_BLOCKS * MAX_DIMENSION = 2^32 blocks
 
 
 def ziggurat_tables():
@@ -57,6 +66,7 @@ def define(jit, hot=None):
     elem = elementary.define(hot)
     ratio_l1, ratio_l2, ratio_mixed, ratio_l2_series, ratio_l2_log1p = logratio.define(hot, elem)
     log_positive, log1p, sincos_quarter = elem["log_positive"], elem["log1p"], elem["sincos_quarter"]
+    exp, expm1 = elem["exp"], elem["expm1"]
     QUARTER_PI_29 = 0.25 * math.pi / 536870912.0
     LOW29, BIT29, BIT30, BIT31 = np.uint64(0x1FFFFFFF), np.uint64(1 << 29), np.uint64(1 << 30), np.uint64(1 << 31)
     ZIG_X, ZIG_F = (tuple(float(v) for v in table) for table in ziggurat_tables())  # tuples: cacheable constants
@@ -136,21 +146,22 @@ def define(jit, hot=None):
     def ziggurat(w_lo, w_hi, k0, k1, index, stream, slow_base):
         """A standard normal from two words by the 256-layer ziggurat: layer from 8 bits, sign from one,
         a 53-bit uniform from the rest. The rare wedge and tail cases (about 1.5%) continue on blocks
-        slow_base, slow_base + 1, ... of the same sample, so the result depends on the counter only."""
+        slow_base, slow_base + 1, ... of the sample's ZIGGURAT_REGION, so the result depends on the
+        counter only."""
         i = int(w_lo & LOW8)
         sign = -1.0 if (w_lo & BIT8) else 1.0
         x = uniform53(w_hi, w_lo) * ZIG_X[i]
         if x < ZIG_X[i + 1]:
             return sign * x
         for attempt in range(64):
-            w0, w1, w2, w3 = block(k0, k1, index, stream, slow_base + attempt)
+            w0, w1, w2, w3 = block(k0, k1, index, stream + ZIGGURAT_REGION, slow_base + attempt)
             if i == 0:  # the tail beyond R (Marsaglia's exponential rejection)
-                a = -math.log(uniform(w0)) / ZIG_R
-                b = -math.log(uniform(w1))
+                a = -log_positive(uniform(w0)) / ZIG_R
+                b = -log_positive(uniform(w1))
                 if b + b >= a * a:
                     return sign * (ZIG_R + a)
                 continue
-            if ZIG_F[i] + uniform53(w1, w0) * (ZIG_F[i + 1] - ZIG_F[i]) < math.exp(-0.5 * x * x):
+            if ZIG_F[i] + uniform53(w1, w0) * (ZIG_F[i + 1] - ZIG_F[i]) < exp(-0.5 * x * x):
                 return sign * x  # inside the wedge under the curve
             i = int(w2 & LOW8)  # rejected: a fresh attempt from the block's other two words
             sign = -1.0 if (w2 & BIT8) else 1.0
@@ -171,8 +182,8 @@ def define(jit, hot=None):
     @jit
     def normal_pair_zig(w0, w1, w2, w3, k0, k1, index, stream, j0):
         """The ziggurat normals of coordinates j0 (words w0, w1) and j0 + 1 (words w2, w3)."""
-        return (ziggurat(w0, w1, k0, k1, index, stream, ZIGGURAT + 64 * j0),
-                ziggurat(w2, w3, k0, k1, index, stream, ZIGGURAT + 64 * (j0 + 1)))
+        return (ziggurat(w0, w1, k0, k1, index, stream, ZIGGURAT_BLOCKS * j0),
+                ziggurat(w2, w3, k0, k1, index, stream, ZIGGURAT_BLOCKS * (j0 + 1)))
 
     @jit
     def gamma(a, k0, k1, index, stream, base):
@@ -192,7 +203,7 @@ def define(jit, hot=None):
                 break
         if a < 1.0:
             w0, w1, w2, w3 = block(k0, k1, index, stream, base + 1023)
-            value *= math.exp(math.log(uniform(w0)) / a)
+            value *= exp(log_positive(uniform(w0)) / a)
         return value
 
     @hot
@@ -234,43 +245,13 @@ def define(jit, hot=None):
         return gamma_exact(a, n, w)
 
     @jit
-    def ndtri(p):
-        """Phi^-1(p) for p in (0, 1): Acklam's rational approximation and one Halley step."""
-        if p < 0.02425:
-            q = math.sqrt(-2.0 * math.log(p))
-            x = ((((((-7.784894002430293e-03 * q - 3.223964580411365e-01) * q - 2.400758277161838e+00) * q
-                    - 2.549732539343734e+00) * q + 4.374664141464968e+00) * q + 2.938163982698783e+00)
-                 / ((((7.784695709041462e-03 * q + 3.224671290700398e-01) * q + 2.445134137142996e+00) * q
-                     + 3.754408661907416e+00) * q + 1.0))
-        elif p > 1.0 - 0.02425:
-            q = math.sqrt(-2.0 * math.log1p(-p))
-            x = -((((((-7.784894002430293e-03 * q - 3.223964580411365e-01) * q - 2.400758277161838e+00) * q
-                     - 2.549732539343734e+00) * q + 4.374664141464968e+00) * q + 2.938163982698783e+00)
-                  / ((((7.784695709041462e-03 * q + 3.224671290700398e-01) * q + 2.445134137142996e+00) * q
-                      + 3.754408661907416e+00) * q + 1.0))
-        else:
-            q = p - 0.5
-            t = q * q
-            x = ((((((-3.969683028665376e+01 * t + 2.209460984245205e+02) * t - 2.759285104469687e+02) * t
-                    + 1.383577518672690e+02) * t - 3.066479806614716e+01) * t + 2.506628277459239e+00) * q
-                 / (((((-5.447609879822406e+01 * t + 1.615858368580409e+02) * t - 1.556989798598866e+02) * t
-                      + 6.680131188771972e+01) * t - 1.328068155288572e+01) * t + 1.0))
-        # Halley refinement on Phi(x) - p, using the smaller tail for accuracy
-        if x < 0:
-            e = 0.5 * math.erfc(-x / math.sqrt(2.0)) - p
-        else:
-            e = -(0.5 * math.erfc(x / math.sqrt(2.0)) - (1.0 - p))
-        u = e * math.sqrt(2.0 * math.pi) * math.exp(0.5 * x * x)
-        return x - u / (1.0 + 0.5 * x * u)
-
-    @jit
     def table_quantile(q, cdf, log_tau):
         """exp(interp(q, cdf, log_tau)) by bisection and linear interpolation (cdf increasing)."""
         lo, hi = 0, cdf.size - 1
         if q <= cdf[0]:
-            return math.exp(log_tau[0])
+            return exp(log_tau[0])
         if q >= cdf[hi]:
-            return math.exp(log_tau[hi])
+            return exp(log_tau[hi])
         while hi - lo > 1:
             mid = (lo + hi) // 2
             if cdf[mid] <= q:
@@ -279,7 +260,7 @@ def define(jit, hot=None):
                 hi = mid
         span = cdf[hi] - cdf[lo]
         frac = (q - cdf[lo]) / span if span > 0 else 0.0
-        return math.exp(log_tau[lo] + frac * (log_tau[hi] - log_tau[lo]))
+        return exp(log_tau[lo] + frac * (log_tau[hi] - log_tau[lo]))
 
     # ---- fill one row of a sample ------------------------------------------------------------
     @jit
@@ -353,13 +334,42 @@ def define(jit, hot=None):
         sign = 1.0 if (w3 & HIGH_BIT) else -1.0
         return tau, face, sign
 
+    @hot
+    def truncated_proposal(w_lo, w_hi, tau):
+        """For tau < 1: a uniform x on [-tau, tau] from w_lo, kept if a uniform from w_hi is below
+        exp(-x^2 / 2) (accepted 86% of the time or more); NaN if rejected. An accepted x is N(0, 1)
+        truncated to [-tau, tau]."""
+        x = tau * (2.0 * uniform(w_lo) - 1.0)
+        return x if -2.0 * log_positive(uniform(w_hi)) > x * x else math.nan  # u < exp(-x^2/2)
+
     @jit
-    def fallback(tau, mass, k0, k1, index, stream, j):
-        """N(0, 1) truncated to [-tau, tau] by inversion from coordinate j's fallback word."""
-        w0, w1, w2, w3 = block(k0, k1, index, stream, FALLBACK + j // 4)
-        t = j % 4
-        w = pick(w0, w1, w2, w3, t)
-        return ndtri(0.5 + (uniform(w) - 0.5) * mass)
+    def fallback(tau, k0, k1, index, stream, j):
+        """N(0, 1) truncated to [-tau, tau] by rejection on coordinate j's blocks of FALLBACK_REGION,
+        each candidate from words of its own: for tau >= 1, the four Box-Muller normals of a block,
+        kept if |n| <= tau (each with probability >= 0.68); for tau < 1, truncated_proposal from
+        words (0, 1) and (2, 3) (>= 0.86). Over 32 blocks all are rejected with probability below
+        max(0.32^128, 0.15^64) < 1e-52, and 0.0 is returned."""
+        for attempt in range(FALLBACK_BLOCKS):
+            w0, w1, w2, w3 = block(k0, k1, index, stream + FALLBACK_REGION, FALLBACK_BLOCKS * j + attempt)
+            if tau >= 1.0:
+                n0, n1 = normal_pair(w0, w1)
+                n2, n3 = normal_pair(w2, w3)
+                if abs(n0) <= tau:
+                    return n0
+                if abs(n1) <= tau:
+                    return n1
+                if abs(n2) <= tau:
+                    return n2
+                if abs(n3) <= tau:
+                    return n3
+            else:
+                x = truncated_proposal(w0, w1, tau)
+                if x == x:
+                    return x
+                x = truncated_proposal(w2, w3, tau)
+                if x == x:
+                    return x
+        return 0.0
 
     @hot
     def mixed_fast(w_lo, w_hi, tau):
@@ -368,40 +378,37 @@ def define(jit, hot=None):
         if tau >= 1.0:
             n = ziggurat_fast(w_lo, w_hi)
             return n if abs(n) <= tau else math.nan  # a NaN n fails the test too
-        x = tau * (2.0 * uniform(w_lo) - 1.0)
-        return x if -2.0 * log_positive(uniform(w_hi)) > x * x else math.nan  # u < exp(-x^2/2)
+        return truncated_proposal(w_lo, w_hi, tau)
 
     @jit
-    def mixed_coordinate(w_lo, w_hi, tau, mass, k0, k1, index, stream, j):
+    def mixed_coordinate(w_lo, w_hi, tau, k0, k1, index, stream, j):
         """Coordinate j of a mixed sample from its two words, before the face is set: N(0, 1) truncated
-        to [-tau, tau] (mass = 2 Phi(tau) - 1). For tau >= 1: a ziggurat normal, kept if |n| <= tau;
-        for tau < 1: a uniform x on [-tau, tau], kept if a second uniform is below exp(-x^2/2)
-        (accepted 86% of the time or more). A rejected proposal is replaced by an inversion draw from
-        a word of its own: with the accepted proposals, exactly the truncated normal."""
+        to [-tau, tau]. For tau >= 1: a ziggurat normal, kept if |n| <= tau; for tau < 1:
+        truncated_proposal. A rejected proposal is replaced by a fallback draw (that law again, from
+        blocks of its own): with the accepted proposals, exactly the truncated normal."""
         value = mixed_fast(w_lo, w_hi, tau)
         if value == value:
             return value
         if tau >= 1.0:
-            n = ziggurat(w_lo, w_hi, k0, k1, index, stream, ZIGGURAT + 64 * j)
+            n = ziggurat(w_lo, w_hi, k0, k1, index, stream, ZIGGURAT_BLOCKS * j)
             if abs(n) <= tau:
                 return n
-        return fallback(tau, mass, k0, k1, index, stream, j)
+        return fallback(tau, k0, k1, index, stream, j)
 
     @jit
-    def mixed_pair(w0, w1, w2, w3, tau, mass, k0, k1, index, stream, j0):
+    def mixed_pair(w0, w1, w2, w3, tau, k0, k1, index, stream, j0):
         """Coordinates j0 (words w0, w1) and j0 + 1 (w2, w3) of a mixed sample (mixed_coordinate)."""
-        return (mixed_coordinate(w0, w1, tau, mass, k0, k1, index, stream, j0),
-                mixed_coordinate(w2, w3, tau, mass, k0, k1, index, stream, j0 + 1))
+        return (mixed_coordinate(w0, w1, tau, k0, k1, index, stream, j0),
+                mixed_coordinate(w2, w3, tau, k0, k1, index, stream, j0 + 1))
 
     @jit
     def fill_mixed(row, cdf, log_tau, sigma, k0, k1, index):
         d = row.size
         tau, face_u, sign = mixed_draw_t(cdf, log_tau, k0, k1, index, STREAM_FILL)
         face = min(int(face_u * d), d - 1)
-        mass = math.erf(tau / math.sqrt(2.0))  # 2 Phi(tau) - 1
         for j0 in range(0, d, 2):
             w0, w1, w2, w3 = block(k0, k1, index, STREAM_FILL, COORDS + j0 // 2)
-            c0, c1 = mixed_pair(w0, w1, w2, w3, tau, mass, k0, k1, index, STREAM_FILL, j0)
+            c0, c1 = mixed_pair(w0, w1, w2, w3, tau, k0, k1, index, STREAM_FILL, j0)
             row[j0] = sigma * c0
             if j0 + 1 < d:
                 row[j0 + 1] = sigma * c1
@@ -526,7 +533,7 @@ def define(jit, hot=None):
         if g_radius < 0.0:
             g_radius = gamma(shape, k0, k1, index, stream, GAMMA_A)
         sign, v = signed_uniform(w3)
-        size = -math.expm1(math.log(v) / (d - 1))  # |u1| ~ Beta(1, d-1) by inversion
+        size = -expm1(log_positive(v) / (d - 1))  # |u1| ~ Beta(1, d-1) by inversion
         return g_radius, sign * size * g_radius
 
     @jit
@@ -537,10 +544,9 @@ def define(jit, hot=None):
         total = sign * tau
         m_plus = total
         m_minus = total
-        mass = math.erf(tau / math.sqrt(2.0))
         for j0 in range(0, d, 2):
             w0, w1, w2, w3 = block(k0, k1, index, stream, COORDS + j0 // 2)
-            c0, c1 = mixed_pair(w0, w1, w2, w3, tau, mass, k0, k1, index, stream, j0)
+            c0, c1 = mixed_pair(w0, w1, w2, w3, tau, k0, k1, index, stream, j0)
             for t in range(2):
                 j = j0 + t
                 if j < d and j != face:
@@ -587,7 +593,7 @@ def define(jit, hot=None):
             return nbins + 1
         return 1 + int(pos)
 
-    return dict(elementary=elem, uniform53=uniform53, signed_uniform=signed_uniform, uniform_minus_one=uniform_minus_one, philox=philox, block=block, block_words=block_words, uniform=uniform, normal_pair=normal_pair, gamma=gamma, ndtri=ndtri,
+    return dict(elementary=elem, uniform53=uniform53, signed_uniform=signed_uniform, uniform_minus_one=uniform_minus_one, philox=philox, block=block, block_words=block_words, uniform=uniform, normal_pair=normal_pair, gamma=gamma, fallback=fallback, truncated_proposal=truncated_proposal,
                 table_quantile=table_quantile, gamma_try=gamma_try, gamma_squeeze=gamma_squeeze, gamma_exact=gamma_exact, l2_finish_radius=l2_finish_radius, l2_finish_u1=l2_finish_u1,
                 u1_squeeze=u1_squeeze, u1_try=u1_try, u1_draw=u1_draw,
                 ziggurat_fast=ziggurat_fast, mixed_fast=mixed_fast, mixed_coordinate=mixed_coordinate,

@@ -11,6 +11,8 @@ FILL_CASES = [
     ("l1", fs.L1Centripetal(9, 2.0, 0.7), 5, 0),
     ("linf", fs.LinfCentripetal(9, 3.0, 1.0), 5, 2),
     ("mixed", fs.MixedLinfL2(9, 2.0, 0.8), 5, 1),
+    ("l2-shape-below-1", fs.L2Centripetal(9, 8.5, 1.0), 3, 0),  # Gamma(0.25): the boost U^(1/a), exp and log
+    ("gaussian-tail", fs.Gaussian(9, 1.0), 1, 422),  # sample 422's coordinate 4 takes the ziggurat's tail
 ]
 _R = np.array([0.1, 0.6])
 REDUCE_CASES = [

@@ -176,14 +176,25 @@ def test_l1_reduction_statistics_laws(d, k):
     assert stats.binomtest(int((z1 > 0).sum()), z1.size).pvalue > 1e-6
 
 
-def test_gamma_below_one_and_ndtri():
+def test_gamma_below_one():
+    """Gamma(0.3) by a Gamma(1.3) variate times U^(1/0.3) (the plain-arithmetic exp and log): KS, 1e-6."""
     k0, k1 = _words(4)
     g = np.array([cpu.dev["gamma"](0.3, k0, k1, np.uint64(i), 1, 0) for i in range(4000)])
     assert stats.kstest(g, stats.gamma(0.3).cdf).pvalue > 1e-6
-    p = np.concatenate([np.geomspace(1e-300, 0.4, 200), 1 - np.geomspace(1e-16, 0.5, 200)])
-    from scipy import special
-    got = np.array([cpu.dev["ndtri"](v) for v in p])
-    np.testing.assert_allclose(got, special.ndtri(p), rtol=1e-13, atol=1e-14)
+
+
+@pytest.mark.parametrize("tau", [0.3, 0.999, 1.0, 2.5])
+def test_fallback_draws_are_truncated_normals(tau):
+    """The mixed family's fallback (rejection on blocks of its own, Box-Muller candidates for
+    tau >= 1, uniform proposals below): N(0, 1) truncated to [-tau, tau], KS against scipy's
+    truncnorm (1e-6), over coordinates j of many samples; and coordinates j and j + 1 of a sample
+    uncorrelated (their blocks differ; |r| < 5.3 / sqrt(n), 1e-7 under independence)."""
+    k0, k1 = _words(9)
+    fallback = cpu.dev["fallback"]
+    x = np.array([[fallback(tau, k0, k1, np.uint64(i), 1, j) for j in range(2)] for i in range(3000)])
+    assert (np.abs(x) <= tau).all()
+    assert stats.kstest(x.ravel(), stats.truncnorm(-tau, tau).cdf).pvalue > 1e-6
+    assert abs(np.corrcoef(x[:, 0], x[:, 1])[0, 1]) < 5.3 / np.sqrt(x.shape[0])
 
 
 def test_mixed_laws_against_importance_sampling():
@@ -248,6 +259,26 @@ def test_elementary_functions_within_an_ulp_or_two():
     s, c = sincos(t)
     assert _ulps(s, np.sin(t.astype(np.longdouble))).max() <= 1.0
     assert _ulps(c, np.cos(t.astype(np.longdouble))).max() <= 2.0
+
+
+def test_exp_and_expm1_against_long_double():
+    """The plain-arithmetic exp (1 ulp where the result is normal; subnormal results within an ulp
+    of the subnormal grid) and expm1 (1.5 ulp) against numpy's long-double functions, on both
+    sides of every reduction boundary k ln 2 +- ln(2)/2 that the samples reach, with the limits:
+    0 and inf past the range, -1 for very negative x, exact zeros."""
+    elem = cpu.dev["elementary"]
+    exp, expm1 = np.vectorize(elem["exp"]), np.vectorize(elem["expm1"])
+    rng = np.random.default_rng(3)
+    x = np.concatenate([rng.uniform(-708, 709.7, 20000), rng.uniform(-1.5, 1.5, 20000),
+                        np.geomspace(1e-300, 1, 500), -np.geomspace(1e-300, 1, 500), [-0.0, 0.0, 709.78, -708.3]])
+    x_long = x.astype(np.longdouble)
+    assert _ulps(exp(x), np.exp(x_long)).max() <= 1.0
+    assert _ulps(expm1(x), np.expm1(x_long)).max() <= 1.5
+    tiny = rng.uniform(-745.1, -708.5, 2000)  # subnormal results: error counted in units of 2^-1074
+    assert (np.abs(exp(tiny).astype(np.longdouble) - np.exp(tiny.astype(np.longdouble))) <= 2.0**-1074).all()
+    with np.errstate(over="ignore"):
+        assert exp(709.8) == np.inf and exp(-745.2) == 0.0 and exp(-1e308) == 0.0 and exp(0.0) == 1.0
+        assert expm1(-40.0) == -1.0 and expm1(-1e308) == -1.0 and expm1(0.0) == 0.0 and expm1(709.8) == np.inf
 
 
 def test_l2_log_ratio_both_forms_against_long_double():

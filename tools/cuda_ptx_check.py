@@ -5,12 +5,18 @@ This compiles `fastsmooth.kernels.gpu`'s kernels for a compute capability (defau
 with NVVM alone. It needs the CUDA toolkit's libnvvm and libnvrtc (for example
 `pip install "nvidia-cuda-nvrtc==13.*"` next to a toolkit, with CUDA_HOME set) but no driver:
 numba-cuda asks the current device for its compute capability when it compiles an overload
-(scalar `.view`, used by kernels/elementary.py), so that one query is answered here. It also checks
-that the package's own arithmetic compiles without fused multiply-adds (kernels/gpu.py sets NVVM's
--fma=0 for it), the condition for GPU floats to match the CPU's bit for bit.
+(scalar `.view`, used by kernels/elementary.py), so that one query is answered here.
+
+It also checks what GPU floats equal to the CPU's bit for bit needs (a failure exits non-zero):
+- no fused multiply-adds (kernels/gpu.py sets NVVM's -fma=0 for this package): no fma.rn.f64, and
+  no mul.f64/add.f64 (the forms ptxas may fuse later), no flush-to-zero (.ftz);
+- no libdevice function but the exactly rounded ones (sqrt, fabs, fmin, fmax): the kernels' exp,
+  log, sin and cos are kernels/elementary.py's plain arithmetic, where libdevice's would round
+  differently from the CPU's libm.
 
     CUDA_HOME=/usr/local/cuda python tools/cuda_ptx_check.py [major minor]
 """
+import re
 import sys
 import types
 
@@ -24,32 +30,40 @@ SIGNATURES = {
 }
 
 
+EXACT_LIBDEVICE = {"__nv_sqrt", "__nv_fabs", "__nv_fmin", "__nv_fmax"}  # IEEE results (min/max: but for NaN, -0)
+
+
 def main(cc=(9, 0)):
     device = types.SimpleNamespace(compute_capability=cc, id=0)
     for module in (api, dispatcher):  # the dispatcher holds its own reference to the function
         module.get_current_device = lambda: device
     from fastsmooth.kernels import gpu
+    from numba.cuda.cudadrv import nvvm
+    seen_ir = []
+    compile_ir = nvvm.compile_ir  # gpu's wrapper: record the IR that reaches NVVM, then compile as it does
+
+    def recording_compile_ir(llvmir, **options):
+        modules = [llvmir] if isinstance(llvmir, (str, bytes)) else llvmir
+        seen_ir.extend(m if isinstance(m, str) else m.decode("utf-8", "replace") for m in modules)
+        return compile_ir(llvmir, **options)
+
+    nvvm.compile_ir = recording_compile_ir
+    problems = []
     for name, signature in SIGNATURES.items():
+        seen_ir.clear()
         ptx, _ = cuda.compile_ptx(getattr(gpu, name).py_func, signature, cc=cc)
-        print(f"{name}: {len(ptx)} characters of PTX for sm_{cc[0]}{cc[1]}, "
-              f"{ptx.count('call.uni')} calls left after inlining")
-    # No fused multiply-adds in the package's own arithmetic (gpu.NVVM_MARK): a probe of the L2
-    # reduction's hot path, which calls no libdevice function (libdevice's exp, erf, ... use FMAs
-    # of their own, so the full kernels hold some).
-    normal_pair, squeeze, log_ratio_l2 = gpu.dev["normal_pair"], gpu.dev["gamma_squeeze"], gpu.dev["log_ratio_l2"]
-
-    def probe(out, words):
-        i = cuda.grid(1)
-        if i < out.size:
-            a, b = normal_pair(words[i], words[i] + 1)
-            out[i] = log_ratio_l2(a * a + 1.0, b, 0.5, 3060.0, 4.0) + squeeze(6.0, a, words[i])
-
-    ptx, _ = cuda.compile_ptx(probe, "(float64[::1], uint64[::1])", cc=cc)
-    fused, unfused = ptx.count("fma.rn.f64"), ptx.count("mul.f64") + ptx.count("add.f64")
-    print(f"contraction probe: {fused} fma.rn.f64, {unfused} mul/add.f64 that ptxas could fuse, "
-          f"{ptx.count('mul.rn.f64')} mul.rn.f64")
-    if fused or unfused:
-        sys.exit("NVVM contracted multiply-adds in fastsmooth's arithmetic: GPU floats would differ from the CPU's")
+        libdevice = set(re.findall(r'declare [^@]*@"?(__nv_\w+)', "\n".join(seen_ir)))
+        fused, unfused, ftz = ptx.count("fma.rn.f64"), ptx.count("mul.f64") + ptx.count("add.f64"), ptx.count(".ftz")
+        print(f"{name}: {len(ptx)} characters of PTX for sm_{cc[0]}{cc[1]}, {ptx.count('call.uni')} calls left "
+              f"after inlining; {fused} fma.rn.f64, {unfused} mul/add.f64 that ptxas could fuse, {ftz} .ftz; "
+              f"libdevice: {', '.join(sorted(libdevice)) or 'none'}")
+        if fused or unfused or ftz:
+            problems.append(f"{name}: NVVM contracted multiply-adds or flushed subnormals")
+        if libdevice - EXACT_LIBDEVICE:
+            problems.append(f"{name}: libdevice functions that round differently from the CPU's libm: "
+                            f"{', '.join(sorted(libdevice - EXACT_LIBDEVICE))}")
+    if problems:
+        sys.exit("GPU floats would differ from the CPU's:\n" + "\n".join(problems))
 
 
 if __name__ == "__main__":

@@ -14,8 +14,9 @@ are certified from one pass, each gets alpha_mc / m (a union bound), so all m bo
 with probability >= 1 - alpha_mc. The histogram ranges come from an independent pilot stream.
 
 The kernels' Box-Muller normals come from 32-bit uniforms, so none exceeds 6.77 in absolute value
-(a mass of 2.6e-11 beyond); the ziggurat's tables match the normal density to ~2e-11 in area;
-inverse-CDF draws are capped like the Box-Muller ones. Taking the 32-bit uniforms themselves as
+(a mass of 2.6e-11 beyond); the ziggurat's tables match the normal density to ~2e-11 in area; the
+mixed family's tabulated inverse CDF of T from a 32-bit uniform has tails below 2^-32, and its
+fallback rejection loop gives up with probability below 1e-52. Taking the 32-bit uniforms themselves as
 exact uniforms (the usual model of a random number generator; a grid of 2^32 points), the law
 actually sampled is therefore within total variation SAMPLING_TV_PER_DRAW per normal-like draw (plus
 a constant) of the exact law, and that amount is added to eps: the band then covers the exact CDF.
@@ -28,7 +29,7 @@ from ..kernels.device import STREAM_PILOT, STREAM_REDUCE
 NBINS = 4096
 RANGE_SAMPLES = 2000
 SAMPLING_TV_PER_DRAW = 3e-11  # >= 2.6e-11 (Box-Muller cap) and the ziggurat tables' ~2.3e-11 area error
-SAMPLING_TV_CONSTANT = 1e-9  # table and inversion draws from 32-bit uniforms (tails below 2^-32 each)
+SAMPLING_TV_CONSTANT = 1e-9  # the table draw of T from a 32-bit uniform (tails below 2^-32)
 _SLACK = 1e-12
 
 
