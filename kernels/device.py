@@ -153,7 +153,7 @@ def define(jit, hot=None):
         x = uniform53(w_hi, w_lo) * ZIG_X[i]
         if x < ZIG_X[i + 1]:
             return sign * x
-        for attempt in range(64):
+        for attempt in range(ZIGGURAT_BLOCKS):
             w0, w1, w2, w3 = block(k0, k1, index, stream + ZIGGURAT_REGION, slow_base + attempt)
             if i == 0:  # the tail beyond R (Marsaglia's exponential rejection)
                 a = -log_positive(uniform(w0)) / ZIG_R
