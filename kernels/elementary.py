@@ -136,14 +136,18 @@ def define(jit):
         return (y * power_of_two(half)) * power_of_two(k - half)
 
     @jit
+    def exp_reduced(r, c):
+        """e^(r + c) for exp_reduce's r and c: (1 + r) + exp_tail, where the rounding error of 1 + r,
+        r - ((1 + r) - 1), is exact (Fast2Sum) and added back."""
+        one_r = 1.0 + r
+        return one_r + ((r - (one_r - 1.0)) + exp_tail(r, c))
+
+    @jit
     def exp(x):
-        """e^x (within 1 ulp where the result is normal); 0 below -745.2, inf above 709.8.
-        e^r = (1 + r) + tail, with 1 + r's rounding error err = r - ((1 + r) - 1) exact."""
+        """e^x (within 1 ulp where the result is normal); 0 below -745.2, inf above 709.8."""
         x = -746.0 if x < -746.0 else (710.0 if x > 710.0 else x)
         k, r, c = exp_reduce(x)
-        one_r = 1.0 + r
-        y = one_r + ((r - (one_r - 1.0)) + exp_tail(r, c))
-        return times_power_of_two(y, np.int64(k))
+        return times_power_of_two(exp_reduced(r, c), np.int64(k))
 
     @jit
     def expm1(x):
@@ -153,16 +157,14 @@ def define(jit):
         1), e^x for k > 56 (the -1 is then under half an ulp)."""
         x = -40.0 if x < -40.0 else (710.0 if x > 710.0 else x)
         k, r, c = exp_reduce(x)
-        tail = exp_tail(r, c)
         ki = np.int64(k)
         if ki > 56:
-            one_r = 1.0 + r
-            return times_power_of_two(one_r + ((r - (one_r - 1.0)) + tail), ki)
+            return times_power_of_two(exp_reduced(r, c), ki)
         scale = power_of_two(ki)
         a = scale - 1.0
         b = scale * r
         head = a + b
-        return head + ((b - (head - a)) + scale * tail)
+        return head + ((b - (head - a)) + scale * exp_tail(r, c))
 
     return dict(log_positive=log_positive, log1p=log1p, log_ratio_series=log_ratio_series,
                 sincos_quarter=sincos_quarter, exp=exp, expm1=expm1)
