@@ -34,6 +34,9 @@ def output(out, shape, name):
     """(array the kernels write, device) for an `out` argument; a new numpy array if out is None."""
     if out is None:
         return np.empty(shape, dtype=np.float32), "cpu"
+    if getattr(out, "requires_grad", False):
+        raise ValueError(f"{name} is a tensor that requires grad: writing into it in place would bypass autograd "
+                         f"(torch refuses such writes too); pass {name}.detach() or a tensor without requires_grad")
     if hasattr(out, "__cuda_array_interface__"):
         cai = out.__cuda_array_interface__
         if tuple(cai["shape"]) != tuple(shape) or np.dtype(cai["typestr"]) != np.float32:
@@ -54,7 +57,8 @@ def output(out, shape, name):
         raise TypeError(f"{name} must be a numpy array, a CPU torch tensor / DLPack array or a CUDA array, "
                         f"got {type(out).__name__}")
     if arr.dtype != np.float32 or arr.shape != tuple(shape):
-        raise ValueError(f"{name} must be a float32 array of shape {shape}, got shape {arr.shape} and dtype {arr.dtype}")
+        raise ValueError(f"{name} must be a float32 array of shape {shape}, got shape {arr.shape} and dtype "
+                         f"{arr.dtype}")
     if not arr.flags.c_contiguous or not arr.flags.writeable:
         raise ValueError(f"{name} must be C-contiguous and writable")
     return arr, "cpu"

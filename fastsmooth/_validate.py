@@ -44,8 +44,9 @@ def check_nonnegative_int(name, value):
     return int(value)
 
 
-def as_float_array(name, value, low=None, high=None):
-    """A float64 array of `value` (a number or array-like), each entry finite and in [low, high]."""
+def as_float_array(name, value, low=None, high=None, allow_inf=False):
+    """A float64 array of `value` (a number or array-like), each entry finite (or +-inf if allow_inf)
+    and in [low, high]."""
     if isinstance(value, (str, bytes)) or value is None:
         raise TypeError(f"{name} must be a number or an array of numbers, got {value!r}")
     try:
@@ -63,6 +64,34 @@ def as_float_array(name, value, low=None, high=None):
     if high is not None and (arr > high).any():
         bad = arr[arr > high].flat[0]
         raise ValueError(f"{name} must lie in [{low if low is not None else '-inf'}, {high}], got {bad}")
-    if not np.isfinite(arr).all():
+    if not allow_inf and not np.isfinite(arr).all():
         raise ValueError(f"{name} must be finite, got {value!r}")
     return arr
+
+
+def check_integer_at_least(name, value, minimum, maximum=None):
+    """An int in [minimum, maximum] (no bool, no float), with a message naming the range."""
+    valid = f"an integer in [{minimum}, {maximum}]" if maximum is not None else f"an integer >= {minimum}"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be {valid}, got {value!r} of type {type(value).__name__}")
+    if value < minimum or (maximum is not None and value > maximum):
+        raise ValueError(f"{name} must be {valid}, got {value}")
+    return int(value)
+
+
+SEED_LIMIT = 2**64  # seeds are two 32-bit Philox key words
+
+
+def check_seed(name, value):
+    """A seed: an integer in [0, 2**64 - 1], the same rule for sampling, certificates and the torch layer."""
+    return check_integer_at_least(name, value, 0, SEED_LIMIT - 1)
+
+
+# More noise draws than this per input (model evaluations in Smooth, samples of a Monte Carlo
+# certificate) would take hours even at 10^6 draws per second: such a request is refused up front.
+MAX_DRAWS = 10**10
+
+
+def check_draws(name, value, minimum=1):
+    """A number of draws: an integer in [minimum, MAX_DRAWS]."""
+    return check_integer_at_least(name, value, minimum, MAX_DRAWS)

@@ -1,12 +1,14 @@
 """The `fastsmooth` command line."""
 import argparse
+import os
 import sys
 
 import numpy as np
 
 from . import __version__
-from .certificates import certified_radius, lower_bound
-from .certificates.api import resolve_method
+from . import _validate as V
+from .certificates import certified_radius, check_options, lower_bound
+from .certificates.api import MC_DEFAULTS
 from .noises import FAMILIES, NORMS
 
 NOISE_HELP = """noises (--noise) and their parameters:
@@ -15,8 +17,10 @@ NOISE_HELP = """noises (--noise) and their parameters:
   l2-centripetal    ||z||_2^-k exp(-||z||_2^2/2sigma^2)            --d --k --sigma  certifies l2, l1, linf
   l1-centripetal    ||z||_1^-k exp(-||z||_1/b)                     --d --k --b      certifies l1
   linf-centripetal  ||z||_inf^-k exp(-||z||_inf^2/2sigma^2)        --d --k --sigma  certifies nothing (training only)
-  mixed-linf-l2     ||z||_inf^-k exp(-||z||_2^2/2sigma^2)          --d --k --sigma  certifies linf (method mc)
+  mixed-linf-l2     ||z||_inf^-k exp(-||z||_2^2/2sigma^2)          --d --k --sigma  certifies linf (l2, l1 by
+                                                                                   inclusion); method mc
 Instead of --sigma/--b, --rms sets the per-coordinate RMS (compare noises at matched variance).
+Printed radii and bounds are exact (the shortest decimal that reads back as the computed float).
 """
 
 
@@ -46,20 +50,42 @@ def _add_noise_args(p):
     p.add_argument("--method", choices=("auto", "closed", "exact", "mc"), default="auto",
                    help="closed forms (k = 0), the exact quadrature law, Monte Carlo, or auto (default: "
                         "closed, else exact, else mc)")
-    p.add_argument("--n-mc", type=int, default=100_000, help="Monte Carlo samples (method mc)")
-    p.add_argument("--alpha-mc", type=float, default=1e-3,
+    p.add_argument("--n-mc", type=int, default=MC_DEFAULTS["n_mc"], help="Monte Carlo samples (method mc)")
+    p.add_argument("--alpha-mc", type=float, default=MC_DEFAULTS["alpha_mc"],
                    help="Monte Carlo failure probability, added to the classifier's alpha (method mc)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the Monte Carlo samples (method mc)")
+    p.add_argument("--seed", type=int, default=MC_DEFAULTS["seed"],
+                   help="seed of the Monte Carlo samples (method mc) and of the noise draws (certify)")
     p.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="where Monte Carlo runs")
+
+
+def _certificate_options(noise, args):
+    """(method, options) from the command line, validated (Monte Carlo options only for method mc)."""
+    method, _ = check_options(noise, args.method)
+    if method != "mc":
+        return method, {}
+    return check_options(noise, method, n_mc=args.n_mc, alpha_mc=args.alpha_mc, seed=args.seed, device=args.device)
 
 
 def _torch_command(args, noise):
     import torch
 
     from .smoothing import Smooth, certify_dataset, demo
-    X_train, y_train, X_test, y_test = demo.mnist()
+    if args.command == "train":
+        V.check_integer_at_least("--epochs", args.epochs, 1)
+        if not args.adversarial_step >= 0:
+            raise ValueError(f"--adversarial-step must be >= 0, got {args.adversarial_step}")
+    else:  # every option is checked before the model, the data or the output file is touched
+        from .smoothing.smooth import _alpha, _draws, _positive_int
+        _draws("--n0", args.n0), _draws("--n-samples", args.n_samples), _alpha(args.alpha)
+        _positive_int("--batch", args.batch), V.check_integer_at_least("--skip", args.skip, 1)
+        V.check_integer_at_least("--start", args.start, 0), V.check_integer_at_least("--max", args.max, -1)
+        V.check_seed("--seed", args.seed)
+        method, opts = _certificate_options(noise, args)
     if noise.d != demo.D:
         raise ValueError(f"the built-in MNIST digits have d = {demo.D}; got --d {noise.d}")
+    if args.command == "certify" and not os.path.isfile(args.model):
+        raise ValueError(f"--model: no such file {args.model!r} (a state_dict written by `fastsmooth train`)")
+    X_train, y_train, X_test, y_test = demo.mnist()
     if args.command == "train":
         model = demo.train(noise, X_train, y_train, epochs=args.epochs, adversarial_step=args.adversarial_step)
         torch.save(model.state_dict(), args.out)
@@ -67,9 +93,6 @@ def _torch_command(args, noise):
         return 0
     model = demo.SmallCNN()
     model.load_state_dict(torch.load(args.model, weights_only=True))
-    model.eval()
-    method = resolve_method(noise, args.method)
-    opts = {} if method != "mc" else {"n_mc": args.n_mc, "alpha_mc": args.alpha_mc, "seed": args.seed}
     smooth = Smooth(model, 10, noise, norm=args.norm, method=method, **opts)
     certify_dataset(smooth, (X_test, y_test), args.out, n0=args.n0, n=args.n_samples, alpha=args.alpha,
                     batch_size=args.batch, skip=args.skip, max_items=args.max, start=args.start, seed=args.seed)
@@ -127,32 +150,30 @@ def main(argv=None):
     p_cert.add_argument("--alpha", type=float, default=0.001)
     p_cert.add_argument("--batch", type=int, default=1000)
     p_cert.add_argument("--skip", type=int, default=1, help="certify every skip-th item")
-    p_cert.add_argument("--max", type=int, default=-1, help="at most this many items (-1: all)")
+    p_cert.add_argument("--max", type=int, default=-1, help="at most this many items (-1, the default: all)")
     p_cert.add_argument("--start", type=int, default=0, help="first item (for sharding)")
     args = parser.parse_args(argv)
-    if args.command == "demo":
-        from .smoothing import demo
-        print(demo.run(num=args.num, n=args.n, alpha=args.alpha, rms=args.rms, epochs=args.epochs, out=args.out))
-        print(f"plots and report.md in {args.out}/")
-        return 0
     try:
+        if args.command == "demo":
+            from .smoothing import demo
+            print(demo.run(num=args.num, n=args.n, alpha=args.alpha, rms=args.rms, epochs=args.epochs, out=args.out))
+            print(f"plots and report.md in {args.out}/")
+            return 0
         noise = build_noise(args)
         if args.command in ("train", "certify"):
             return _torch_command(args, noise)
-        method = resolve_method(noise, args.method)
-        opts = {} if method != "mc" else {"n_mc": args.n_mc, "alpha_mc": args.alpha_mc, "seed": args.seed,
-                                          "device": args.device}
+        method, opts = _certificate_options(noise, args)
         if args.command == "radius":
             pA = np.array(args.pA)
             radii = certified_radius(noise, pA, pB=args.pB, norm=args.norm, method=method, **opts)
             norm = args.norm or noise.native_norm
             for p, r in zip(pA, np.atleast_1d(radii)):
-                print(f"{noise!r}  norm={norm}  pA={p:g}" + (f"  pB={args.pB:g}" if args.pB is not None else "")
-                      + f"  radius={r:.10g}" + (f"  alpha_mc={args.alpha_mc:g}" if method == "mc" else ""))
+                print(f"{noise!r}  norm={norm}  pA={float(p)!r}" + (f"  pB={args.pB!r}" if args.pB is not None else "")
+                      + f"  radius={float(r)!r}" + (f"  alpha_mc={args.alpha_mc!r}" if method == "mc" else ""))
         else:
             value = lower_bound(noise, args.pA, args.radius, norm=args.norm, method=method, **opts)
-            print(f"{noise!r}  norm={args.norm or noise.native_norm}  pA={args.pA:g}  radius={args.radius:g}  "
-                  f"lower_bound={value:.10g}" + (f"  alpha_mc={args.alpha_mc:g}" if method == "mc" else ""))
+            print(f"{noise!r}  norm={args.norm or noise.native_norm}  pA={args.pA!r}  radius={args.radius!r}  "
+                  f"lower_bound={float(value)!r}" + (f"  alpha_mc={args.alpha_mc!r}" if method == "mc" else ""))
     except (ValueError, TypeError, RuntimeError) as exc:
         print(f"fastsmooth: error: {exc}", file=sys.stderr)
         return 2

@@ -1,4 +1,4 @@
-"""The six smoothing noises of DESIGN.md §2: one small class each, parameters validated in the
+"""The six smoothing noises of docs/math.md §2: one small class each, parameters validated in the
 constructor, the same verbs everywhere.
 
 Every noise has
@@ -20,6 +20,10 @@ from .kernels.device import MAX_DIMENSION
 
 NORMS = ("l1", "l2", "linf")
 _NO_TABLE = np.zeros(2)
+# Scales (sigma, b) whose draws float32 holds with full precision (its normal range is 1.2e-38 .. 3.4e38,
+# and a draw can be ~1e8 scales for d = 2^26) and whose certificates float64 computes without
+# overflow (r^2 / sigma^2 and the like): a scale outside is refused rather than silently giving inf or 0.
+SCALE_RANGE = (1e-30, 1e30)
 
 
 class Noise:
@@ -33,7 +37,11 @@ class Noise:
     def __init__(self, d, k, scale):
         self.d = V.check_dimension("d", d, MAX_DIMENSION)  # the kernels' counter layout holds 2^26 coordinates
         self.k = V.check_k(k, self.d)
-        setattr(self, self.scale_name, V.check_positive(self.scale_name, scale))
+        scale = V.check_positive(self.scale_name, scale)
+        if not SCALE_RANGE[0] <= scale <= SCALE_RANGE[1]:
+            raise ValueError(f"{self.scale_name} must lie in [{SCALE_RANGE[0]:g}, {SCALE_RANGE[1]:g}] (float32 draws "
+                             f"and float64 certificates keep their precision there; rescale the inputs), got {scale!r}")
+        setattr(self, self.scale_name, scale)
 
     @property
     def scale(self):
@@ -43,8 +51,8 @@ class Noise:
         """The parameters that determine the noise (used for cache keys and repr)."""
         return {"family": type(self).__name__, "d": self.d, "k": self.k, self.scale_name: self.scale}
 
-    def __repr__(self):
-        return f"{type(self).__name__}(d={self.d}, k={self.k:g}, {self.scale_name}={self.scale:g})"
+    def __repr__(self):  # exact (shortest round-trip) values: a repr names one noise
+        return f"{type(self).__name__}(d={self.d}, k={self.k!r}, {self.scale_name}={self.scale!r})"
 
     def __eq__(self, other):
         return type(self) is type(other) and self.params() == other.params()
@@ -54,8 +62,8 @@ class Noise:
 
     @property
     def rms(self):
-        """Per-coordinate root-mean-square sqrt(E||z||_2^2 / d)."""
-        return float(np.sqrt(self.second_moment() / self.d))
+        """Per-coordinate root-mean-square sqrt(E||z||_2^2 / d) (the scale factored out: no overflow)."""
+        return float(self.scale * np.sqrt(self._second_moment_per_scale2() / self.d))
 
     def _second_moment_per_scale2(self):
         raise NotImplementedError
@@ -76,8 +84,9 @@ class Noise:
 
         Draw i depends only on (seed, i): the same for any batch size or thread count, so drawing in
         chunks (offset = rows already drawn) gives the same rows as one call. A GPU draws from the
-        same random words; its floats may differ from the CPU's in the last bit (fused multiply-adds,
-        libdevice functions: see the README).
+        same random words with the same IEEE operations (no fused multiply-adds, no libdevice
+        transcendentals: docs/design.md), so its floats are meant to equal the CPU's bit for bit;
+        that is checked under numba's CUDA simulator (docs/design.md says what a real GPU has shown).
         `out` (optional) is filled in place and returned: a C-contiguous float32 (n, d) numpy array, a
         CPU torch tensor or any DLPack array, or a CUDA array (torch, cupy: anything with
         __cuda_array_interface__, filled on the GPU). Without `out`, a new numpy array is returned.
@@ -87,10 +96,10 @@ class Noise:
         ziggurat's tables match the normal to ~2e-11 in area; float32 output).
         """
         n = V.check_nonnegative_int("n", n)
-        seed = V.check_nonnegative_int("seed", seed)
+        seed = V.check_seed("seed", seed)
         offset = V.check_nonnegative_int("offset", offset)
-        if seed >= 2**64 or offset + n >= 2**64:
-            raise ValueError(f"seed and offset + n must be below 2**64, got seed={seed}, offset + n={offset + n}")
+        if offset + n > V.SEED_LIMIT:  # the draw index is a 64-bit counter
+            raise ValueError(f"offset + n must be at most 2**64 (draw indices are 64-bit), got {offset + n}")
         from . import _arrays
         target, device = _arrays.output(out, (n, self.d), "out")
         if n == 0:
@@ -132,7 +141,8 @@ class _RadialNoise(Noise):
         """P(R <= radius) (or P(R > radius) if upper=True) for R = ||z|| in the native norm."""
         a, kind = self._radius_shape()
         u = np.asarray(radius, dtype=np.float64) / self.scale
-        g = 0.5 * u * u if kind == "squared" else u
+        with np.errstate(over="ignore"):  # a huge radius: g = inf, and the CDF is 1 as it should be
+            g = 0.5 * u * u if kind == "squared" else u
         return special.gammaincc(a, g) if upper else special.gammainc(a, g)
 
 class L2Centripetal(_RadialNoise):
@@ -183,7 +193,7 @@ class Gaussian(L2Centripetal):
         return cls._from_rms(d, rms, None)
 
     def __repr__(self):
-        return f"Gaussian(d={self.d}, sigma={self.sigma:g})"
+        return f"Gaussian(d={self.d}, sigma={self.sigma!r})"
 
 
 class L1Centripetal(_RadialNoise):
@@ -232,7 +242,7 @@ class Laplace(L1Centripetal):
         return cls._from_rms(d, rms, None)
 
     def __repr__(self):
-        return f"Laplace(d={self.d}, b={self.b:g})"
+        return f"Laplace(d={self.d}, b={self.b!r})"
 
 
 class LinfCentripetal(_RadialNoise):
@@ -289,16 +299,44 @@ class MaxCoordinateTable:
     halving) of the table's error.
     """
 
+    COARSE = np.linspace(-745.0, np.log(60.0), 40001)  # log(tau) from the least positive double up
+
     def __init__(self, d, k, n_grid=16385):
         self.d, self.k = d, k
-        coarse = np.linspace(-745.0, np.log(60.0), 40001)
-        lo_c = self._log_density_u(coarse)
+        lo_c = self._log_density_u(self.COARSE)
         keep = np.nonzero(lo_c > lo_c.max() - 60.0)[0]
+        coarse = self.COARSE
         u_lo = coarse[max(keep[0] - 1, 0)]
         u_hi = coarse[min(keep[-1] + 1, coarse.size - 1)]
         self.log_tau, self.cdf, self.log_normalizer = self._build(u_lo, u_hi, n_grid)
         _, half_cdf, _ = self._build(u_lo, u_hi, (n_grid + 1) // 2)
         self.cdf_error = float(np.abs(self.cdf[::2] - half_cdf).max())
+
+    @classmethod
+    def lost_mass(cls, d, k):
+        """The fraction of the law of tau below the least positive double, where the table cannot follow
+        it. There the density of log(tau) falls like e^((d - k) log tau), so that mass is e^(head)/(d - k)."""
+        probe = cls.__new__(cls)
+        probe.d, probe.k = d, k
+        lo = probe._log_density_u(cls.COARSE)
+        top = lo.max()
+        lost = np.exp(lo[0] - top) / (d - k)
+        return float(lost / (lost + np.trapezoid(np.exp(lo - top), cls.COARSE)))
+
+    @classmethod
+    def check_range(cls, d, k):
+        """ValueError naming the largest usable k if more than 1e-15 of the law of tau is lost (k near d)."""
+        if cls.lost_mass(d, k) <= 1e-15:
+            return
+        lo, hi = 0.0, k  # lost_mass grows with k
+        for _ in range(60):
+            mid = 0.5 * (lo + hi)
+            lo, hi = (mid, hi) if cls.lost_mass(d, mid) <= 1e-15 else (lo, mid)
+        unit = 10.0 ** (np.floor(np.log10(lo)) - 5)
+        largest = np.floor(lo / unit) * unit  # six digits, rounded down: the k it names is usable
+        raise ValueError(f"k must be at most {largest:.6g} for MixedLinfL2 with d = {d}: with k = {k!r}, a mass of about "
+                         f"{cls.lost_mass(d, k):.1e} has ||z||_inf below 5e-324 sigma (the least positive double), "
+                         "which its sampler cannot represent")
 
     def _log_density_u(self, u):
         tau = np.exp(u)
@@ -341,6 +379,7 @@ class MixedLinfL2(Noise):
 
     def __init__(self, d, k, sigma):
         super().__init__(d, k, sigma)
+        MaxCoordinateTable.check_range(self.d, self.k)
         self._table = None
 
     @property

@@ -6,6 +6,8 @@ reductions add integer counts.
 import hashlib
 import math
 import os
+import tempfile
+import warnings
 
 import numba
 import numpy as np
@@ -26,12 +28,30 @@ def _cache_dir():
             digest.update(fh.read())
     root = os.environ.get("FASTSMOOTH_CACHE_DIR") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "fastsmooth")
-    return os.path.join(root, "numba-" + digest.hexdigest()[:16])
+    path = os.path.join(root, "numba-" + digest.hexdigest()[:16])
+    if _writable(path):
+        return path
+    # numba would silently fall back to other folders (next to the sources, ~/.cache), where its own
+    # timestamp check could pick up stale code: a private folder for this process instead, said aloud
+    fallback = tempfile.mkdtemp(prefix="fastsmooth-numba-")
+    warnings.warn(f"fastsmooth: the cache folder {path} is not writable; compiled kernels go to {fallback} for "
+                  "this process only, so every new process compiles them again (tens of seconds). Set "
+                  "FASTSMOOTH_CACHE_DIR to a writable folder to keep them.", RuntimeWarning, stacklevel=2)
+    return fallback
+
+
+def _writable(path):
+    try:
+        os.makedirs(path, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            return True
+    except OSError:
+        return False
 
 
 # numba reads CACHE_DIR when each cached function below is created; it is restored at the end.
 _previous_cache_dir = numba.config.CACHE_DIR
-numba.config.CACHE_DIR = _cache_dir()
+CACHE_DIR = numba.config.CACHE_DIR = _cache_dir()
 # error_model="numpy": a float division is plain IEEE (numba's default checks for zero, and the branch
 # stops LLVM from vectorizing loops over samples)
 dev = define(njit(cache=True, error_model="numpy"), njit(cache=True, error_model="numpy", inline="always"))

@@ -1,6 +1,6 @@
 """Per-sample log-likelihood ratios X = log(pi0(z - delta*) / pi0(z)) from radial statistics.
 
-These are the formulas of DESIGN.md §2, written once as scalar functions of the few numbers a
+These are the formulas of docs/math.md §2, written once as scalar functions of the few numbers a
 sample needs (never the d-dimensional vector). ``define(jit)`` compiles them for a target (the
 kernels do); the module-level functions are the same source as plain Python, which
 `np.vectorize` applies to arrays. log and log1p come from `elementary` (plain arithmetic, so that

@@ -87,10 +87,18 @@ def test_disk_cache_round_trip_and_rejects_bad_files(tmp_path, monkeypatch):
     assert len(builds) == 4
 
 
-def test_certified_radius_uses_curve_for_many_values():
+def test_certified_radius_does_not_depend_on_the_cache():
+    """The default call computes each radius directly: the same numbers before and after the noise's
+    curve is built and cached, and for one pA alone or inside an array; use_curve=True reads the curve,
+    which is at most its margin smaller."""
     noise = fs.L2Centripetal(200, 50, 1.0)
     pA = np.linspace(0.55, 0.999, 50)
-    fast = fs.certified_radius(noise, pA)  # builds and uses the curve
+    before = fs.certified_radius(noise, pA)
+    assert not fs.RadiusCurve.available(noise, "exact")
+    via_curve = fs.certified_radius(noise, pA, use_curve=True)
     assert fs.RadiusCurve.available(noise, "exact")
-    direct = fs.certified_radius(noise, pA[::10], use_curve=False)
-    assert (fast[::10] <= direct).all() and (fast[::10] >= direct * (1 - 1e-3)).all()
+    after = fs.certified_radius(noise, pA)
+    np.testing.assert_array_equal(before, after)
+    assert fs.certified_radius(noise, pA[7]) == before[7]
+    margin = fs.RadiusCurve(noise).margin
+    assert (via_curve <= before).all() and (via_curve >= before * (1 - margin - 1e-7)).all()

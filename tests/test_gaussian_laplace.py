@@ -1,4 +1,4 @@
-"""The general machinery (method="exact") against the closed forms of DESIGN §1, and the closed forms
+"""The general machinery (method="exact") against the closed forms of docs/math.md §1, and the closed forms
 against independent computations."""
 import numpy as np
 import pytest
@@ -69,7 +69,7 @@ def test_laplace_bounds_all_regimes(d):
     b = 0.7
     exact = fs.L1Centripetal(d, 0.0, b)
     r = 0.6
-    threshold = 1 - np.exp(-r / b) / 2  # where DESIGN's two regimes meet
+    threshold = 1 - np.exp(-r / b) / 2  # where the closed form's two regimes meet
     pA = np.array([0.2, 0.45, 0.5, 0.6, threshold - 0.02, threshold + 0.02, 0.99])
     L_closed = fs.laplace_lower_bound(pA, r, b)
     L_exact = fs.lower_bound(exact, pA, r, method="exact")
@@ -77,7 +77,7 @@ def test_laplace_bounds_all_regimes(d):
     np.testing.assert_allclose(L_closed, brute, atol=2e-5)
     np.testing.assert_allclose(L_exact, L_closed, rtol=1e-7)
     assert (L_exact <= L_closed * (1 + 1e-12)).all()
-    # DESIGN's regimes, written out
+    # the closed form's regimes, written out
     upper = pA >= threshold
     np.testing.assert_allclose(L_closed[upper], 1 - np.exp(r / b) * (1 - pA[upper]), rtol=1e-10)
     mid = (pA >= 0.5) & ~upper

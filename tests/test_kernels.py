@@ -17,7 +17,7 @@ from fastsmooth.kernels.elementary import ATANH_SERIES_MAX
 sys.path.insert(0, os.path.dirname(__file__))
 from kernel_cases import FILL_CASES, REDUCE_CASES, SEED  # noqa: E402
 
-KAT = [  # DESIGN §2: counter words, key words -> output words
+KAT = [  # docs/design.md: counter words, key words -> output words
     ((0, 0, 0, 0), (0, 0), (0x6627E8D5, 0xE169C58D, 0xBC57AC4C, 0x9B00DBD8)),
     ((0xFFFFFFFF,) * 4, (0xFFFFFFFF,) * 2, (0x408F276D, 0x41C83B0E, 0xA20BC7C6, 0x6D5451FD)),
     ((0x243F6A88, 0x85A308D3, 0x13198A2E, 0x03707344), (0xA4093822, 0x299F31D0),

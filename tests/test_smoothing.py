@@ -51,7 +51,8 @@ def test_certify_matches_the_closed_form_pA():
     pA_lower = clopper_pearson_lower(n_a, n, alpha)
     # the counts are Binomial(n, 0.9): 6 standard deviations covers them (false failure ~2e-9)
     assert abs(n_a - n * true_pA) < 6 * np.sqrt(n * true_pA * (1 - true_pA))
-    assert pA_lower == pytest.approx(stats.beta.ppf(alpha, n_a, n - n_a + 1), rel=1e-12)
+    exact_cp = stats.beta.ppf(alpha, n_a, n - n_a + 1)
+    assert pA_lower == pytest.approx(exact_cp, rel=2e-12) and pA_lower < exact_cp  # rounded down
     assert smooth.last_pA == pytest.approx(pA_lower, rel=1e-12)
     # the same counts give the Gaussian reference formula (Cohen et al.) and fastsmooth's certified_radius
     assert radius == pytest.approx(SIGMA * stats.norm.ppf(pA_lower), rel=1e-10)
@@ -167,11 +168,34 @@ def test_train_and_certify_commands(tmp_path, capsys):
     assert ((results["radius"] == 0) | (results["predict"] >= 0)).all()
     assert main(["certify", "--noise", "gaussian", "--d", "10", "--sigma", "0.2", "--model", model, "--out", out]) == 2
     assert "d = 784" in capsys.readouterr().err
+    before = open(out).read()  # resuming with another n is refused, and the file is left as it was
+    assert main(["certify", "--noise", "laplace", "--d", "784", "--b", "0.2", "--model", model, "--out", out,
+                 "--max", "4", "--skip", "3", "--n-samples", "400", "--batch", "150"]) == 2
+    assert "other settings (n: file 300, this run 400)" in capsys.readouterr().err and open(out).read() == before
 
 
 def test_demo_report_small(tmp_path):
+    """The report shows each noise for its norms only, with the sample-size cap of each: the radius at
+    pA = alpha^(1/n), checked against the closed forms for Gaussian and Laplace (the demo's curves may
+    sit a margin below)."""
     from fastsmooth.smoothing import demo
-    report = demo.run(num=6, n=200, epochs=1, out=str(tmp_path), progress=False,
-                      names=("Gaussian", "Laplace"))
-    assert "## certified accuracy, l2" in report and "| Laplace |" in report
+    n, alpha = 200, 0.001
+    report = demo.run(num=6, n=n, epochs=1, out=str(tmp_path), progress=False, names=("Gaussian", "Laplace"))
+    sections = {part.split(" radius", 1)[0]: part for part in report.split("## certified accuracy, ")[1:]}
+    assert set(sections) == {"l2", "l1", "linf"}
+    assert "| Laplace |" in sections["l1"] and "| Gaussian |" not in sections["l1"]
+    assert "| Gaussian |" in sections["l2"] and "| Laplace |" not in sections["l2"]
+    cap_pA = alpha ** (1 / n)
+    gauss, laplace = demo.demo_noises(0.25)["Gaussian"], demo.demo_noises(0.25)["Laplace"]
+    expected = {"l2": gauss.sigma * stats.norm.ppf(cap_pA), "linf": gauss.sigma * stats.norm.ppf(cap_pA) / 28,
+                "l1": -laplace.b * np.log(2 * (1 - cap_pA))}
+    for norm, section in sections.items():
+        row = next(line for line in section.splitlines() if line.startswith("| Gaussian |" if norm != "l1"
+                                                                             else "| Laplace |"))
+        cap = float(row.rstrip(" |").rsplit("|", 1)[1])
+        assert cap <= expected[norm] and cap == pytest.approx(expected[norm], rel=1e-3), (norm, cap)
+        cells = row.split("|")[2:-2]
+        grid = [float(h.split("= ")[1]) for h in section.splitlines()[2].split("|")[2:-2]]
+        assert [c.strip() == "cap" for c in cells] == [r > cap for r in grid]
+    assert f"alpha^(1/n) = {cap_pA:.5f}" in report
     assert os.path.exists(tmp_path / "certified_accuracy_l1.png") and os.path.exists(tmp_path / "report.md")

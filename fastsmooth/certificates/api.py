@@ -47,14 +47,12 @@ def mc_options(opts):
     """Validated Monte Carlo options (n_mc, alpha_mc, seed, device) with their defaults."""
     out = dict(MC_DEFAULTS)
     out.update(opts)
-    out["n_mc"] = V.check_nonnegative_int("n_mc", out["n_mc"])
-    if out["n_mc"] < 100:
-        raise ValueError(f"n_mc must be an integer >= 100, got {out['n_mc']}")
+    out["n_mc"] = V.check_draws("n_mc", out["n_mc"], minimum=100)
     alpha = V.check_real("alpha_mc", out["alpha_mc"])
     if not 0 < alpha < 1:
         raise ValueError(f"alpha_mc must lie in (0, 1), got {alpha}")
     out["alpha_mc"] = alpha
-    out["seed"] = V.check_nonnegative_int("seed", out["seed"])
+    out["seed"] = V.check_seed("seed", out["seed"])
     if out["device"] not in ("cpu", "cuda"):
         raise ValueError(f"device must be 'cpu' or 'cuda', got {out['device']!r}")
     return out
@@ -64,6 +62,17 @@ def _check_opts(opts, allowed):
     unknown = set(opts) - set(allowed)
     if unknown:
         raise TypeError(f"unknown option(s) {sorted(unknown)}; this method accepts {sorted(allowed) or 'none'}")
+
+
+def check_options(noise, method="auto", **opts):
+    """(method, options) for certificates of `noise`, validated before any work: the concrete method
+    ('closed', 'exact' or 'mc') and, for 'mc', every Monte Carlo option with its default filled in
+    (n_mc, alpha_mc, seed, device); other methods take no options. Raises TypeError/ValueError naming
+    the bad option. The torch layer and the command line call this up front."""
+    _check_noise(noise)
+    method = resolve_method(noise, method)
+    _check_opts(opts, MC_DEFAULTS if method == "mc" else ())
+    return method, (mc_options(opts) if method == "mc" else {})
 
 
 def _out(value, scalar):
@@ -77,7 +86,7 @@ def lower_bound(noise, pA, radius, norm=None, method="auto", **opts):
     Arguments: `pA` in [0, 1] (a number or array) is a lower bound on P(f(x + z) = c_A), z ~ noise;
     `radius` >= 0 in the input's units (the scale the noise is added in); `norm` is "l1", "l2",
     "linf" or None for the noise's native norm. `method` is "closed" (Gaussian/Laplace formulas),
-    "exact" (quadrature law of DESIGN §3, L1/L2 families, any k), "mc" (Monte Carlo, every family
+    "exact" (quadrature law of docs/math.md §3, L1/L2 families, any k), "mc" (Monte Carlo, every family
     that certifies; options n_mc=100000, alpha_mc=1e-3, seed=0, device="cpu" or "cuda") or "auto"
     (closed, else exact, else mc).
 
@@ -137,8 +146,11 @@ def certified_radius(noise, pA, pB=None, norm=None, method="auto", **opts):
     result has the broadcast shape (a float for scalars), 0 where nothing is certified, inf where
     every radius is (pA = 1). `norm` is "l1", "l2", "linf" or None (the noise's native norm); a norm
     the noise cannot certify raises ValueError. `method`: "auto", "closed", "exact" or "mc" as in
-    `lower_bound` (with the same Monte Carlo options). Option `use_curve` (None: when faster; True;
-    False) picks the cached ``RadiusCurve`` for binary radii (closed and exact methods).
+    `lower_bound` (with the same Monte Carlo options). Option `use_curve` (closed and exact binary
+    radii): False (the default) computes each radius directly, to a relative 1e-9 of the exact
+    radius and the same number on every machine whatever is cached; True looks radii up in the
+    noise's ``RadiusCurve`` (built once, cached on disk): much faster for many pA, and at most the
+    curve's ``margin`` (below 1e-4 relative) smaller.
 
     Guarantee: with closed/exact the radius is never larger than the exact certified radius for
     the given pA (and pB); numerical error is estimated and rounded down. If pA (and pB) hold
@@ -163,13 +175,11 @@ def certified_radius(noise, pA, pB=None, norm=None, method="auto", **opts):
     _check_opts(opts, ("use_curve",))
     if pB is None:
         scalar = pA_arr.ndim == 0
-        use_curve = opts.get("use_curve")
-        if use_curve not in (None, True, False):
-            raise TypeError(f"use_curve must be None, True or False, got {use_curve!r}")
-        from .curves import RadiusCurve
-        if use_curve is None:
-            use_curve = method == "exact" and (pA_arr.size > 8 or RadiusCurve.available(noise, method))
+        use_curve = opts.get("use_curve", False)
+        if use_curve not in (True, False):
+            raise TypeError(f"use_curve must be True or False, got {use_curve!r}")
         if use_curve:
+            from .curves import RadiusCurve
             out = RadiusCurve(noise, norm=norm, method=method).radius(pA_arr)
         else:
             out = radius_in_norm(noise, native_binary_radius(noise, pA_arr, method), norm)

@@ -1,12 +1,17 @@
 """Radius curves: the binary certified radius as a function of pA, built once per (noise, method)
-and looked up for many pA at once (DESIGN §1: one search per radius gives the whole curve).
+and looked up for many pA at once (docs/math.md §1: one search per radius gives the whole curve).
 
 The curve tabulates y_i = Phi^-1(pA_needed(r_i)), an upper bound on the least pA certifying r_i,
-on a grid of radii, and interpolates r as a monotone (PCHIP) function of y. Lookups subtract a
+on a geometric grid of radii, and interpolates log r as a monotone (PCHIP) function of log y (radii
+may span many decades, as for radial shapes near 0) in log y: for the Gaussian, log r is exactly
+linear in log y, and near it nearly so. Lookups subtract a
 relative margin that bounds the interpolation error, estimated by comparing the interpolant of a
 half-size table with directly computed midpoints (the final table, twice as dense, is more
-accurate than that estimate). Curves are cached in memory and on disk (atomic writes; a file whose
-key or contents do not check out is ignored and rebuilt).
+accurate than that estimate). Curves are cached in memory and on disk (atomic writes). A cached
+file is keyed by what produced it: the noise's parameters, the build settings and a hash of the
+source of every module that computes certificates (CODE_DIGEST), so a curve from other code is
+never used; and it carries a SHA-256 checksum over its key and arrays, so a damaged or edited
+file is rebuilt rather than trusted.
 """
 import hashlib
 import json
@@ -17,13 +22,33 @@ import warnings
 import numpy as np
 from scipy import interpolate, special
 
-from .. import __version__
 from .. import _validate as V
 from . import api
 from .norms import radius_in_norm, resolve_norm
 
-CURVE_FORMAT = 1
+CURVE_FORMAT = 3
+
+
+def _code_digest():
+    """SHA-256 of the sources that determine a curve: the certificate modules, the noise classes and
+    the kernels (which draw the Monte Carlo curves' samples)."""
+    from .. import kernels
+    here = os.path.dirname(os.path.abspath(__file__))
+    kernel_dir = os.path.dirname(os.path.abspath(kernels.__file__))
+    package = os.path.dirname(here)
+    paths = [os.path.join(folder, name) for folder in (here, kernel_dir) for name in os.listdir(folder)
+             if name.endswith(".py")] + [os.path.join(package, "noises.py"), os.path.join(package, "_validate.py")]
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        with open(path, "rb") as fh:
+            digest.update(os.path.basename(path).encode() + b"\0" + fh.read() + b"\0")
+    return digest.hexdigest()
+
+
+CODE_DIGEST = _code_digest()
 TARGET_MARGIN = 1e-4
+FIRST_RADIUS = 1e-9  # the table's first radius, relative to its last: smaller radii are computed directly
+MAX_POINTS = 3000  # a build stops refining here (a few seconds to a minute), whatever margin it reached
 MC_GRID = 256
 PA_SLACK = 2e-11
 _MEMORY = {}
@@ -39,7 +64,7 @@ def cache_dir():
 
 
 def _key(noise, method, pA_max, mc=None):
-    key = {"format": CURVE_FORMAT, "version": __version__, "noise": noise.params(), "method": method,
+    key = {"format": CURVE_FORMAT, "code": CODE_DIGEST, "noise": noise.params(), "method": method,
            "pA_max": repr(float(pA_max)), "target_margin": TARGET_MARGIN}
     if method == "mc":
         key["mc"] = {name: mc[name] for name in ("n_mc", "alpha_mc", "seed")}
@@ -59,9 +84,18 @@ def _valid_table(y, r, margin):
     if margin < 0:  # a Monte Carlo step table: (pA_needed, r) pairs in any order
         return (y.ndim == 1 and y.shape == r.shape and y.size >= 1 and np.isfinite(y).all() and np.isfinite(r).all()
                 and ((y > 0.5) & (y <= 1.0)).all() and (r > 0).all() and margin == -1.0)
+    if y.size == 0 and r.size == 0:  # radius 0 up to pA_max
+        return margin == 0.0
     return (y.ndim == 1 and y.shape == r.shape and y.size >= 3 and np.isfinite(y).all() and np.isfinite(r).all()
-            and y[0] == 0.0 and r[0] == 0.0 and (np.diff(y) > 0).all() and (np.diff(r) >= 0).all()
-            and np.isfinite(margin) and 0.0 <= margin <= 0.01)
+            and (r > 0).all() and (y > 0).all() and (np.diff(y) > 0).all() and (np.diff(r) >= 0).all()
+            and np.isfinite(margin) and 0.0 <= margin < 1.0)
+
+
+def _checksum(key, y, r, margin):
+    digest = hashlib.sha256(key.encode())
+    for array in (y, r, np.array([margin])):
+        digest.update(np.ascontiguousarray(array, dtype="<f8").tobytes())
+    return digest.hexdigest()
 
 
 def _load(path, key):
@@ -70,9 +104,18 @@ def _load(path, key):
             if str(data["key"]) != key:
                 return None
             y, r, margin = data["y"].astype(np.float64), data["r"].astype(np.float64), float(data["margin"])
+            checksum = str(data["checksum"])
     except Exception:  # missing, truncated, foreign or corrupt: rebuild
         return None
+    if checksum != _checksum(key, y, r, margin):  # edited or damaged: rebuild
+        return None
     return (y, r, margin) if _valid_table(y, r, margin) else None
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _save(path, key, y, r, margin):
@@ -82,7 +125,9 @@ def _save(path, key, y, r, margin):
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=".curve-", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as fh:
-                np.savez(fh, key=np.array(key), y=y, r=r, margin=np.array(margin))
+                np.savez(fh, key=np.array(key), y=y, r=r, margin=np.array(margin),
+                         checksum=np.array(_checksum(key, y, r, margin)))
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600: others sharing the folder could not read it
             os.replace(tmp, path)  # atomic: readers see the old file or the whole new one
         finally:
             if os.path.exists(tmp):
@@ -92,10 +137,11 @@ def _save(path, key, y, r, margin):
 
 
 def _monotone(r, y):
-    """Sort by r, make y a running maximum (still an upper bound at each r) and drop repeats of y."""
+    """Sort by r, make y a running maximum (still an upper bound at each r), drop repeats of y and
+    the entries with y <= 0 (pA_needed = 1/2: nothing certified yet)."""
     order = np.argsort(r)
     r, y = r[order], np.maximum.accumulate(y[order])
-    keep = np.concatenate([[True], np.diff(y) > 0])
+    keep = np.concatenate([[True], np.diff(y) > 0]) & (y > 0)
     return r[keep], y[keep]
 
 
@@ -113,31 +159,42 @@ def _build_mc(noise, pA_max, mc):
 
 
 def _build(noise, method, pA_max, progress=None):
-    """Tabulate (y, r) from r = 0 to past the radius of pA_max; returns y, r, margin."""
+    """Tabulate (y, r) on radii from FIRST_RADIUS to past the radius of pA_max; returns y, r, margin.
+
+    The table is refined (geometric midpoints) until the interpolant of log r in log y, built on the
+    table before the last refinement, is within TARGET_MARGIN of the midpoints (relative in r), the
+    error stops halving with each refinement, or the table holds MAX_POINTS radii; `margin` is that
+    last measured error."""
     r_top = float(api.native_binary_radius(noise, np.array([pA_max]), method)[0]) * 1.02
-    if not np.isfinite(r_top) or r_top <= 0:
-        raise ValueError(f"cannot build a radius curve up to pA_max = {pA_max}: radius {r_top}")
+    if r_top == 0:  # nothing up to pA_max is certified (a radial law nearly all at 0): an empty table
+        return np.zeros(0), np.zeros(0), 0.0
+    if not np.isfinite(r_top):
+        raise ValueError(f"cannot build a radius curve up to pA_max = {pA_max} for {noise!r}: its radius there is "
+                         f"{r_top}; use certified_radius(...) directly")
 
     def table_y(r):
         return special.ndtri(api.dual.pA_needed(api.exact_law(noise), r))
 
-    n = 48
-    r = np.unique(np.concatenate([np.linspace(0, r_top, n + 1)[1:], r_top * np.geomspace(1e-6, 1, n)]))
+    r = r_top * np.unique(np.concatenate([np.geomspace(FIRST_RADIUS, 1.0, 49), np.linspace(0.0, 1.0, 49)[1:]]))
     y = table_y(r)
+    previous = np.inf
     while True:
-        r_all, y_all = _monotone(np.concatenate([[0.0], r]), np.concatenate([[0.0], y]))
-        coarse = interpolate.PchipInterpolator(y_all, r_all)
-        r_mid = 0.5 * (r_all[1:] + r_all[:-1])
+        r_all, y_all = _monotone(r, y)
+        coarse = interpolate.PchipInterpolator(np.log(y_all), np.log(r_all))
+        r_mid = np.sqrt(r_all[1:] * r_all[:-1])
         y_mid = table_y(r_mid)
         inside = (y_mid > y_all[0]) & (y_mid < y_all[-1])
-        rel = np.abs(coarse(y_mid[inside]) - r_mid[inside]) / r_mid[inside]
+        rel = np.abs(np.expm1(coarse(np.log(y_mid[inside])) - np.log(r_mid[inside])))
         margin = float(rel.max()) if rel.size else 0.0
         r, y = np.concatenate([r, r_mid]), np.concatenate([y, y_mid])
         if progress is not None:
             progress(r.size, margin)
-        if margin <= TARGET_MARGIN or r.size > 20000:
+        # an interpolation error falls about 4x per doubling; much less means the table's own numerical
+        # error (not the interpolation) dominates the margin, and refining further buys little
+        if margin <= TARGET_MARGIN or r.size > MAX_POINTS or margin > 0.5 * previous:
             break
-    r_all, y_all = _monotone(np.concatenate([[0.0], r]), np.concatenate([[0.0], y]))
+        previous = margin
+    r_all, y_all = _monotone(r, y)
     return y_all, r_all, margin
 
 
@@ -148,15 +205,17 @@ class RadiusCurve:
     radii in `norm` of the same shape: 0 for pA <= 1/2, inf for pA = 1. Lookups are never above
     the directly computed radius: the interpolated radius is lowered by the estimated interpolation
     error (``margin``, below 1e-4 relative). pA above ``pA_max``, and pA so close to 1/2 that the
-    radius lies below the table's first entry (1e-6 of its last), are computed directly.
+    radius lies below the table's first entry (1e-9 of its last), are computed directly.
 
     Building costs one table of pA_needed(r) (a few seconds at most); the table is cached on disk
-    (``cache_dir()``; pass cache=False to skip) keyed by every parameter and the library version.
+    (``cache_dir()``; pass cache=False to skip), keyed by every parameter and a hash of the
+    certificate code, with a checksum; a lookup gives the same number whether the curve was just
+    built or read from the cache.
     For Gaussian and Laplace noise with method "closed" the closed forms are used, with no table.
     With method "mc" (options n_mc, alpha_mc, seed, device), one Monte Carlo pass bounds pA_needed
     at 256 radii, all together with probability >= 1 - alpha_mc (``curve.alpha_mc``); a lookup
     returns the largest of those radii that pA certifies (a step function: conservative without
-    any margin, up to 1.1x the radius of pA_max).
+    any margin, up to 1.3x the radius of pA_max).
     """
 
     def __init__(self, noise, norm=None, method="auto", pA_max=1.0 - 1e-6, cache=True, progress=None, **mc_opts):
@@ -179,7 +238,10 @@ class RadiusCurve:
         if table is None and cache:
             table = _load(path, key)
         if table is None:
-            table = _build_mc(noise, self.pA_max, self.mc) if self.mc else _build(noise, self.method, self.pA_max, progress)
+            if self.mc:
+                table = _build_mc(noise, self.pA_max, self.mc)
+            else:
+                table = _build(noise, self.method, self.pA_max, progress)
             if cache:
                 _save(path, key, *table)
         _MEMORY[key] = table
@@ -190,10 +252,12 @@ class RadiusCurve:
             self._needed_sorted, self._best_r = self._y[order], np.maximum.accumulate(self._r[order])
             self.margin = 0.0
             return
-        self._interp = interpolate.PchipInterpolator(self._y, self._r)
-        # Below the first tabulated radius the curve would be a straight line from (0, 0); radii there are
-        # tiny (pA within ~1e-5 of 1/2) and computed directly instead.
-        self._y_top, self._y_first = self._y[-1], self._y[1]
+        if self._y.size == 0:  # every pA up to pA_max certifies radius 0 only
+            self._interp, self._y_top, self._y_first = None, special.ndtri(self.pA_max), -np.inf
+            return
+        self._interp = interpolate.PchipInterpolator(np.log(self._y), np.log(self._r))
+        # radii below the first tabulated one (FIRST_RADIUS of the last) are computed directly
+        self._y_top, self._y_first = self._y[-1], self._y[0]
 
     @staticmethod
     def available(noise, method, pA_max=1.0 - 1e-6):
@@ -220,7 +284,8 @@ class RadiusCurve:
             # which matters relative to pA - 1/2 for tiny radii.
             y = special.ndtri(np.clip(flat - PA_SLACK, 0.5, 1.0))
             inside = (flat > 0.5) & (y <= self._y_top) & (y >= self._y_first)
-            native[inside] = self._interp(y[inside]) * (1.0 - self.margin - 1e-9)
+            if self._interp is not None:
+                native[inside] = np.exp(self._interp(np.log(y[inside]))) * (1.0 - self.margin - 1e-9)
             beyond = (flat > 0.5) & ~inside
             if beyond.any():
                 native[beyond] = api.native_binary_radius(self.noise, flat[beyond], self.method)

@@ -1,15 +1,16 @@
-"""The exact law of X = log(pi0(z - delta*) / pi0(z)), z ~ pi0, for the L1 and L2 families (DESIGN §3).
+"""The exact law of X = log(pi0(z - delta*) / pi0(z)), z ~ pi0, for the L1 and L2 families (docs/math.md §3).
 
 Conditional on the radius R = ||z||, X is a monotone function of the first coordinate, so
-P(X <= x | R) is a Beta CDF at a threshold solved in closed form (Wright omega: y + log y = c, a
-Newton step polishing it). The outer integral over R runs in t = Phi^-1(F_R(R)), where the
-integrand is smooth and the tails are resolved, by composite Gauss-Legendre on [-t_max, t_max].
+P(X <= x | R) is a Beta CDF at a threshold: the root of kappa v - A expm1(-v) = x (solve_concave:
+a Wright omega start, then safeguarded Newton steps; stable from k = 0 to k near d). The outer
+integral over R runs in t = Phi^-1(F_R(R)), where the integrand is smooth and the tails are resolved,
+by composite Gauss-Legendre on [t_lo, t_max], split wherever the conditional law saturates.
 
 Error control: every probability is computed with a base rule and a rule with twice the panels;
-their difference (an estimate of the base rule's error, so a generous one for the finer rule) plus
-the mass beyond +-t_max (2 Phi(-t_max)) plus a floor is added on the unsafe side. Both P(X <= x)
-and its complement are integrated directly, so small tail probabilities keep their relative
-accuracy.
+their difference (an estimate of the base rule's error, so a generous one for the finer rule), the
+mass above t_max (Phi(-t_max)), the mass below t_lo where it is not known exactly (see ExactLaw),
+a floor and an ulp of 1 are added on the unsafe side. Both P(X <= x) and its complement are
+integrated directly, so small tail probabilities keep their relative accuracy.
 """
 import numpy as np
 from scipy import special
@@ -18,6 +19,7 @@ from scipy import special
 # parameters (d ~ 1e5) and an absolute one far below any probability a certificate uses.
 RELATIVE_FLOOR = 1e-12
 ABSOLUTE_FLOOR = 1e-20
+ONE_ULP = 2.0 ** -52
 
 
 def _smoothstep_gauss_legendre(order):
@@ -32,14 +34,14 @@ def _smoothstep_gauss_legendre(order):
 
 
 class RadialQuadrature:
-    """Composite (smoothstep) Gauss-Legendre in t = Phi^-1(F_R(R)) on [-t_max, t_max].
+    """Composite (smoothstep) Gauss-Legendre in t = Phi^-1(F_R(R)) on [t_lo, t_max].
 
     ``radius_at(t)`` maps t to R; ``nodes_t``/``weights`` (panels, order) integrate h(R(t)) phi(t) dt.
     """
 
-    def __init__(self, noise, panels, order, t_max):
+    def __init__(self, noise, panels, order, t_lo, t_max):
         self.noise = noise
-        self.edges = np.linspace(-t_max, t_max, panels + 1)
+        self.edges = np.linspace(t_lo, t_max, panels + 1)
         u, wu = _smoothstep_gauss_legendre(order)
         width = np.diff(self.edges)[:, None]
         self.nodes_t = self.edges[:-1, None] + width * u[None, :]
@@ -65,83 +67,187 @@ def _phi(t):
     return np.exp(-0.5 * t * t) / np.sqrt(2.0 * np.pi)
 
 
+def solve_concave(kappa, A, x, v_lo, v_hi):
+    """The root v in [v_lo, v_hi] of h(v) = kappa v - A expm1(-v) = x (kappa >= 0, A > 0; h increases).
+
+    Both families reduce to this equation given R (docs/math.md §3): L2 with kappa = k/2, A = R^2/(2 sigma^2)
+    and v = -log(||z - delta||^2 / R^2); L1 with kappa = k, A = R/b and v = -log1p(Delta/R). The
+    start is the closed form v = log(A/kappa) - log(omega(c)), omega the Wright omega function and
+    c = (A - x)/kappa + log(A/kappa), with log(omega) = c - omega where omega < 1 (no underflow), or
+    the kappa = 0 solution -log1p(-x/A) where c overflows (tiny kappa), whichever is closer; then
+    Newton steps, bisecting whenever a step leaves the bracket that the signs of h - x maintain. h is
+    concave, so Newton converges from either side; the loop stops when no entry moves.
+    """
+    shape = np.broadcast_shapes(np.shape(A), np.shape(x), np.shape(v_lo), np.shape(v_hi))
+    A, x = np.broadcast_to(A, shape).astype(np.float64), np.broadcast_to(x, shape).astype(np.float64)
+    lo, hi = np.broadcast_to(v_lo, shape).astype(np.float64), np.broadcast_to(v_hi, shape).astype(np.float64)
+
+    def h(v):
+        return kappa * v - A * np.expm1(-v) - x
+
+    def clip(v):
+        v = np.where(np.isfinite(v), v, np.where(np.isfinite(hi), 0.5 * (lo + hi), lo + 1.0))
+        return np.minimum(np.maximum(v, lo), hi)
+
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        gauss = clip(-np.log1p(-np.minimum(x / A, 1.0 - 1e-16)))
+        if kappa > 0:
+            log_ratio = np.log(A) - np.log(kappa)
+            c = (A - x) / kappa + log_ratio
+            omega = special.wrightomega(c).real
+            log_omega = np.where(omega < 1.0, c - omega, np.log(omega))
+            start = clip(log_ratio - log_omega)
+            v = np.where(np.abs(h(start)) <= np.abs(h(gauss)), start, gauss)
+        else:
+            v = gauss
+        for _ in range(200):
+            f = h(v)
+            lo = np.where(f < 0, v, lo)
+            hi = np.where(f > 0, v, hi)
+            step = f / (kappa + A * np.exp(-v))
+            new = v - step
+            outside = ~((new > lo) & (new < hi)) & (f != 0)
+            new = np.where(outside, np.where(np.isfinite(hi), 0.5 * (lo + hi), lo + 2.0 * np.abs(lo) + 1.0), new)
+            new = np.where(f == 0, v, new)
+            moved = np.abs(new - v) > 4 * np.finfo(np.float64).eps * np.abs(v) + 1e-300
+            v = new
+            if not moved.any():
+                break
+    return v
+
+
 class ExactLaw:
-    """CDF bounds of X for an L2- or L1-family noise at radius r (in the noise's native norm)."""
+    """CDF bounds of X for an L2- or L1-family noise at radius r (in the noise's native norm).
+
+    The quadrature covers t in [t_lo, t_max]. Above t_max lies a mass Phi(-t_max), counted as error.
+    Below t_lo lies the "lump" R <= R_lump: t_lo = -t_max, unless the radial law is so concentrated
+    near 0 (radial shape (d - k)/2 or d - k near 0) that R falls below LUMP_RADIUS * scale with a
+    larger probability; then t_lo is that radius's t. On the lump X <= x_lump(r), a closed-form bound
+    (X increases with R there), so for x >= x_lump the lump's mass is counted exactly in P(X <= x);
+    below x_lump it is counted as error.
+    """
+
+    LUMP_RADIUS = 1e-100  # in units of the scale: R^2, R/r and their logarithms stay far from under/overflow
 
     def __init__(self, noise, panels=12, order=20, t_max=8.5):
         if noise.family not in ("l1", "l2"):
             raise ValueError(f"the exact law exists for the L1 and L2 families only, not {type(noise).__name__}")
         self.noise = noise
-        self.base = RadialQuadrature(noise, panels, order, t_max)
-        self.fine = RadialQuadrature(noise, 2 * panels, order, t_max)
-        self.tail = 2.0 * special.ndtr(-t_max)
+        probe = RadialQuadrature(noise, 1, 2, -t_max, t_max)
+        with np.errstate(divide="ignore"):
+            t_floor = float(probe.t_at(self.LUMP_RADIUS * noise.scale))
+        # at least half a unit of t stays for the quadrature, whatever the shape
+        self.t_lo = min(max(-t_max, t_floor), t_max - 0.5)
+        self.lump_mass = float(special.ndtr(self.t_lo))
+        self.lump_radius = float(probe.radius_at(self.t_lo))
+        self.base = RadialQuadrature(noise, panels, order, self.t_lo, t_max)
+        self.fine = RadialQuadrature(noise, 2 * panels, order, self.t_lo, t_max)
+        self.upper_tail = float(special.ndtr(-t_max))
         self._conditional_law = self._conditional_l2 if noise.family == "l2" else self._conditional_l1
 
     def _conditional(self, r, x, R, strict, state_only=False):
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
             return self._conditional_law(r, x, R, strict, state_only)
 
     # -- conditional laws: (P(X <= x | R), P(X > x | R)), or (P(X < x | R), P(X >= x | R)) if strict
     def _conditional_l2(self, r, x, R, strict, state_only):
+        """Given R, X = (k/2) v - A expm1(-v) with v = -log(||z - delta||^2 / R^2) and A = R^2/(2 sigma^2),
+        increasing in u1 = z1/R, whose (1 + u1)/2 ~ Beta((d-1)/2, (d-1)/2). X runs from x_lo (u1 = -1)
+        to x_hi (u1 = 1; +inf at R = r)."""
         k, s, d = self.noise.k, self.noise.sigma, self.noise.d
+        shape = np.broadcast_shapes(np.shape(r), np.shape(x), np.shape(R))
+        r, x, R = (np.broadcast_to(a, shape) for a in (r, x, R))
+        q = r / R
+        gauss_lo, gauss_hi = -r * (2.0 * R + r) / (2.0 * s * s), r * (2.0 * R - r) / (2.0 * s * s)
         if k == 0:
-            w = np.broadcast_to(2.0 * s * s * x, np.broadcast_shapes(np.shape(x), np.shape(R)))
+            x_lo, x_hi = gauss_lo, gauss_hi
         else:
-            A = R * R / (2.0 * s * s)
-            # -(k/2) log(1 - eps) + A eps = x with w = R^2 eps; y = 1 - eps solves log v + v = c, v = 2A y / k.
-            c = 2.0 * (A - x) / k + np.log(2.0 * A / k)
-            y = special.wrightomega(c).real * k / (2.0 * A)
-            eps = np.minimum(1.0 - y, 1.0 - 1e-300)
-            for _ in range(2):  # Newton on the log1p form removes the cancellation in 1 - y
-                f = -0.5 * k * np.log1p(-eps) + A * eps - x
-                eps = np.minimum(eps - f / (0.5 * k / (1.0 - eps) + A), 1.0 - 1e-300)
-            w = R * R * eps
-        four_rR = 4.0 * r * R
-        p_low = np.clip((2.0 * r * R + w + r * r) / four_rR, 0.0, 1.0)   # (1 + u1*) / 2
-        p_high = np.clip((2.0 * r * R - w - r * r) / four_rR, 0.0, 1.0)  # (1 - u1*) / 2
-        h = 0.5 * (d - 1)
-        state = np.where(p_low <= 0.0, 0, np.where(p_high <= 0.0, 2, 1))
+            x_lo = -k * np.log1p(q) + gauss_lo
+            x_hi = -k * np.log(np.abs(1.0 - q)) + gauss_hi
+        state = np.where(x <= x_lo, 0, np.where(x >= x_hi, 2, 1))
         if state_only:
             return None, None, state
-        return special.betainc(h, h, p_low), special.betainc(h, h, p_high), state
+        live = state == 1
+        A = R * R / (2.0 * s * s)
+        v = np.zeros(shape)
+        if live.any():
+            v_lo = -2.0 * np.log1p(q[live])
+            v_hi = -2.0 * np.log(np.abs(1.0 - q[live]))
+            v[live] = solve_concave(0.5 * k, A[live], x[live], v_lo, v_hi)
+        eps = -np.expm1(-v)  # (2 r z1 - r^2) / R^2 at the threshold
+        qq = np.where(live, q, 1.0)
+        p_low = np.clip((2.0 * qq + eps + qq * qq) / (4.0 * qq), 0.0, 1.0)   # (1 + u1*) / 2
+        p_high = np.clip((2.0 * qq - eps - qq * qq) / (4.0 * qq), 0.0, 1.0)  # (1 - u1*) / 2
+        h = 0.5 * (d - 1)
+        cdf = np.where(state == 0, 0.0, np.where(state == 2, 1.0, special.betainc(h, h, p_low)))
+        sf = np.where(state == 0, 1.0, np.where(state == 2, 0.0, special.betainc(h, h, p_high)))
+        return cdf, sf, state
 
     def _conditional_l1(self, r, x, R, strict, state_only):
+        """Given R, X = -k log1p(Delta/R) - Delta/b with Delta = |z1 - r| - |z1|, decreasing in Delta:
+        an atom at Delta = r (z1 <= 0, mass 1/2), a continuous part for 0 < z1 < min(r, R), and for
+        R > r an atom at Delta = -r (z1 >= r); |z1|/R ~ Beta(1, d-1)."""
         k, b, d = self.noise.k, self.noise.b, self.noise.d
         shape = np.broadcast_shapes(np.shape(r), np.shape(x), np.shape(R))
-        x = np.broadcast_to(x, shape)
-        lo_atom = np.broadcast_to(-k * np.log1p(r / R) - r / b, shape)
-        has_hi = np.broadcast_to(R > r, shape)
-        hi_atom = np.where(has_hi, -k * np.log1p(-np.minimum(r / R, 1.0 - 1e-16)) + r / b, np.inf)
+        r, x, R = (np.broadcast_to(a, shape) for a in (r, x, R))
+        q = r / R
+        has_hi = R > r
+        delta_min = np.maximum(-r, r - 2.0 * R)  # Delta's least value: -r (an atom) if R > r, else at z1 = R
         if k == 0:
-            delta = -b * x
+            lo_atom, x_top = -r / b, -delta_min / b
         else:
-            a = R / (b * k)
-            c = (R / b - x) / k + np.log(a)
-            eps = special.wrightomega(c).real / a - 1.0  # eps = Delta / R
-            eps = np.maximum(eps, -1.0 + 1e-300)
-            for _ in range(2):
-                f = -k * np.log1p(eps) - (R / b) * eps - x
-                eps = np.maximum(eps + f / (k / (1.0 + eps) + R / b), -1.0 + 1e-300)
-            delta = R * eps
-        z_star = 0.5 * (r - delta)
-        t = np.clip(z_star / R, 0.0, 1.0)
-        below, above = x < lo_atom, x > hi_atom
-        at_lo, at_hi = x == lo_atom, x == hi_atom
-        state = np.where(below, 0, np.where(above | (t >= 1.0), 2,
-                                            np.where(at_lo, 3, np.where(at_hi, 4, 1))))
+            lo_atom = -k * np.log1p(q) - r / b
+            x_top = -k * np.log1p(np.maximum(delta_min / R, -1.0)) - delta_min / b
+        hi_atom = np.where(has_hi, x_top, np.inf)
+        state = np.where(x < lo_atom, 0, np.where(x == lo_atom, 3, np.where(
+            x > x_top, 2, np.where(x == hi_atom, 4, np.where(x == x_top, 2, 1)))))
         if state_only:
             return None, None, state
-        sf = np.where(t >= 1.0, 0.0, 0.5 * np.exp((d - 1) * np.log1p(-t)))  # P(z1 > z* | R)
-        sf = np.where(below, 1.0, np.where(above, 0.0, sf))
-        cdf = np.where(below, 0.0, np.where(above, 1.0, 1.0 - sf))
-        hi_mass = np.where(has_hi, 0.5 * np.exp((d - 1) * np.log1p(-np.minimum(r / R, 1.0))), 0.0)
+        live = state == 1
+        v = np.zeros(shape)
+        if live.any():
+            v_lo = -np.log1p(q[live])
+            v_hi = -np.log1p(np.maximum(delta_min[live] / R[live], -1.0))
+            v[live] = solve_concave(k, R[live] / b, x[live], v_lo, v_hi)
+        # the threshold z* = (r - Delta*)/2 with Delta* = R expm1(-v); P(z1 > z* | R) = (1 - z*/R)^(d-1) / 2
+        t = np.clip(0.5 * (q - np.expm1(-v)), 0.0, 1.0)
+        sf = np.where(t >= 1.0, 0.0, 0.5 * np.exp((d - 1) * np.log1p(-t)))
+        sf = np.where(state == 0, 1.0, np.where(state == 2, 0.0, sf))
+        cdf = np.where(state == 0, 0.0, np.where(state == 2, 1.0, 1.0 - sf))
+        hi_mass = np.where(has_hi, 0.5 * np.exp((d - 1) * np.log1p(-np.minimum(q, 1.0))), 0.0)
         if strict:
-            cdf = np.where(at_lo, 0.0, np.where(at_hi, 1.0 - hi_mass, cdf))
-            sf = np.where(at_lo, 1.0, np.where(at_hi, hi_mass, sf))
+            cdf = np.where(state == 3, 0.0, np.where(state == 4, 1.0 - hi_mass, cdf))
+            sf = np.where(state == 3, 1.0, np.where(state == 4, hi_mass, sf))
         else:
-            cdf = np.where(at_lo, 0.5, np.where(at_hi, 1.0, cdf))
-            sf = np.where(at_lo, 0.5, np.where(at_hi, 0.0, sf))
+            cdf = np.where(state == 3, 0.5, np.where(state == 4, 1.0, cdf))
+            sf = np.where(state == 3, 0.5, np.where(state == 4, 0.0, sf))
         return cdf, sf, state
+
+    def _lump_bound(self, r):
+        """x_lump(r): X < x_lump(r) for every z with R <= lump_radius (+inf where no bound is known).
+
+        L2: X <= -k log(r/R - 1) + r (2R - r) / (2 sigma^2) (u1 = 1), increasing in R while R < r.
+        L1: X <= -k log((r - R)/R) - (r - 2R)/b (Delta >= r - 2R), increasing in R while R < r/2.
+        """
+        k, R = self.noise.k, self.lump_radius
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if self.noise.family == "l2":
+                s = self.noise.sigma
+                gauss = r * (2.0 * R - r) / (2.0 * s * s)
+                if k == 0:
+                    return gauss
+                return np.where(R < r, -k * np.log(r / R - 1.0) + gauss, np.inf)
+            b = self.noise.b
+            top = np.where(R < 0.5 * r, -(r - 2.0 * R) / b, r / b)  # Delta >= r - 2R, and >= -r always
+            if k == 0:
+                return top
+            return np.where(R < 0.5 * r, -k * np.log((r - R) / R) + top, np.inf)
+
+    def _lump(self, r, x, strict):
+        """(mass the lump adds to P(X <= x) (or P(X < x)), mass of unknown side): one is 0."""
+        bound = self._lump_bound(r)
+        known = (x > bound) if strict else (x >= bound)
+        return np.where(known, self.lump_mass, 0.0), np.where(known, 0.0, self.lump_mass)
 
     # -- integrated law
     def _integrate(self, rule, r, x, strict, kinks):
@@ -211,8 +317,10 @@ class ExactLaw:
         """(P(X <= x), P(X > x)) (P(X < x), P(X >= x) if strict) by the base rule, no error bound."""
         r, x = np.broadcast_arrays(np.asarray(r, dtype=np.float64), np.asarray(x, dtype=np.float64))
         shape = r.shape
-        cdf, sf = self._integrate(self.base, r.ravel(), x.ravel(), strict, kinks=True)
-        return cdf.reshape(shape), sf.reshape(shape)
+        r, x = r.ravel(), x.ravel()
+        cdf, sf = self._integrate(self.base, r, x, strict, kinks=True)
+        lump, unknown = self._lump(r, x, strict)
+        return (cdf + lump).reshape(shape), (sf + unknown).reshape(shape)  # a search's guess: the lump below x_lump
 
     def cdf_estimate(self, r, x, strict=False):
         """P(X <= x) (P(X < x) if strict) by the base rule, for searches (no error bound)."""
@@ -230,8 +338,22 @@ class ExactLaw:
         c1, s1 = self._integrate(self.fine, r, x, strict, kinks=True)
         ec = np.abs(c1 - c0) + RELATIVE_FLOOR * np.abs(c1) + ABSOLUTE_FLOOR
         es = np.abs(s1 - s0) + RELATIVE_FLOOR * np.abs(s1) + ABSOLUTE_FLOOR
-        cdf_up = np.minimum(c1 + ec + self.tail, 1.0 - (s1 - es))
-        cdf_low = np.maximum(c1 - ec, 1.0 - (s1 + es + self.tail))
-        sf_up = np.minimum(s1 + es + self.tail, 1.0 - (c1 - ec))
-        sf_low = np.maximum(s1 - es, 1.0 - (c1 + ec + self.tail))
-        return tuple(np.clip(a, 0.0, 1.0).reshape(shape) for a in (cdf_low, cdf_up, sf_low, sf_up))
+        lump, unknown = self._lump(r, x, strict)
+        c1 = c1 + lump
+        tail = self.upper_tail + unknown
+        # 1 - y rounds by up to half an ulp of 1: ONE_ULP keeps those forms on the safe side too
+        cdf_up = np.minimum(c1 + ec + tail, 1.0 - (s1 - es) + ONE_ULP)
+        cdf_low = np.maximum(c1 - ec, 1.0 - (s1 + es + tail) - ONE_ULP)
+        sf_up = np.minimum(s1 + es + tail, 1.0 - (c1 - ec) + ONE_ULP)
+        sf_low = np.maximum(s1 - es, 1.0 - (c1 + ec + tail) - ONE_ULP)
+        out = []
+        for a in (cdf_low, cdf_up, sf_low, sf_up):
+            a = np.where(np.isnan(a), np.nan, np.clip(a, 0.0, 1.0))
+            out.append(a.reshape(shape))
+        cdf_low, cdf_up, sf_low, sf_up = out
+        # anything the arithmetic could not decide becomes the widest bound: never NaN, never unsafe
+        bad = np.isnan(cdf_low) | np.isnan(cdf_up) | np.isnan(sf_low) | np.isnan(sf_up)
+        if bad.any():
+            cdf_low, sf_low = np.where(bad, 0.0, cdf_low), np.where(bad, 0.0, sf_low)
+            cdf_up, sf_up = np.where(bad, 1.0, cdf_up), np.where(bad, 1.0, sf_up)
+        return cdf_low, cdf_up, sf_low, sf_up

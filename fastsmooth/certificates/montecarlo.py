@@ -1,4 +1,4 @@
-"""Monte Carlo certificates (DESIGN §3): one fused pass of the kernels gives a histogram of X per
+"""Monte Carlo certificates (docs/math.md §4): one fused pass of the kernels gives a histogram of X per
 radius, and a DKW band turns it into bounds that hold simultaneously for every lam.
 
 With F the CDF of X and F_n the empirical CDF of n samples, P(sup_x |F_n(x) - F(x)| > eps) <=
@@ -24,6 +24,7 @@ a constant) of the exact law, and that amount is added to eps: the band then cov
 import numpy as np
 
 from .. import _arrays
+from .dual import complement_down
 from ..kernels.device import STREAM_PILOT, STREAM_REDUCE
 
 NBINS = 4096
@@ -155,7 +156,7 @@ def _certified(law, eps, pA, pB):
     """Boolean (m, len(pA)): the certificate at radius j holds for pA (binary, or top-2 with pB)."""
     if pB is None:
         return pA[None, :] > law.pA_needed(eps)[:, None]
-    return law.lower_bounds(pA, eps) + law.lower_bounds(1.0 - pB, eps) > 1.0
+    return law.lower_bounds(pA, eps) + law.lower_bounds(complement_down(pB), eps) > 1.0
 
 
 def certified_radius(noise, pA, pB, n_mc, alpha_mc, seed, device):

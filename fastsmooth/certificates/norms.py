@@ -15,7 +15,7 @@ def resolve_norm(noise, norm):
         raise ValueError(f"norm must be one of {NORMS} or None (the noise's native norm), got {norm!r}")
     if not noise.certifiable_norms:
         raise ValueError(f"{type(noise).__name__} cannot certify any norm: no worst-case perturbation is "
-                         "proven for it (DESIGN §2). It is for sampling and training; certify l-inf with "
+                         "proven for it (docs/math.md §2). It is for sampling and training; certify l-inf with "
                          "MixedLinfL2 or an L2 family noise.")
     if norm not in noise.certifiable_norms:
         raise ValueError(f"{type(noise).__name__} cannot certify norm {norm!r}; it certifies "

@@ -1,18 +1,28 @@
 """Results analysis: certified accuracy, a markdown table, certified-accuracy plots."""
-import csv
+import math
 
 import numpy as np
 
 
 def read_results(path):
-    """A results TSV as a dict of numpy columns (radius, correct, ... as numbers where numeric)."""
-    with open(path, newline="") as fh:
-        rows = list(csv.DictReader(fh, delimiter="\t"))
+    """A results TSV (as certify_dataset writes it; LF or CRLF line endings) as a dict of numpy columns,
+    numeric where every entry is a number. A malformed or duplicated row raises ValueError naming its
+    line (a row cut short by an interrupted run too: rerun certify_dataset to finish it)."""
+    from .results_file import COLUMNS, ResultsFileError, _split_lines, parse_rows
+    with open(path, encoding="utf-8", newline="") as fh:
+        text = fh.read()
+    lines, rest = _split_lines(text)
+    if rest:
+        lines.append(rest)  # a last row without its newline: parse_rows checks it like the others
+    if not lines or lines[0].split("\t") != COLUMNS:
+        raise ResultsFileError(f"{path} is not a fastsmooth results file (first line "
+                               f"{(lines[0] if lines else '')[:80]!r})")
+    rows = parse_rows(path, lines[1:])
     if not rows:
         return {"radius": np.zeros(0), "correct": np.zeros(0, dtype=int)}
     out = {}
-    for key in rows[0]:
-        values = [r[key] for r in rows]
+    for j, key in enumerate(COLUMNS):
+        values = [row[j] for row in rows]
         try:
             out[key] = np.array([float(v) for v in values])
         except ValueError:
@@ -40,15 +50,33 @@ def certified_accuracy(results, radii):
     return ((correct[None, :] > 0) & (radius[None, :] >= radii[:, None])).mean(axis=1)
 
 
+def format_down(value, digits=4):
+    """`value` >= 0 with `digits` significant digits, rounded down (a shown radius is never above the
+    computed one); exact where it already has that few digits."""
+    if value == 0 or not math.isfinite(value):
+        return f"{value:g}"
+    text = f"{value:.{digits}g}"
+    if float(text) > value:
+        exponent = math.floor(math.log10(abs(value))) - digits + 1
+        text = f"{float(text) - 10.0 ** exponent:.{digits}g}"
+    return text
+
+
+def percent_down(fraction):
+    """A fraction as a percentage with one decimal, rounded down (a shown accuracy never exceeds the data's)."""
+    return f"{math.floor(1000 * fraction + 1e-9) / 10:.1f}%"
+
+
 def accuracy_table(runs, radii, norm=None):
-    """A markdown table of certified accuracy: one row per run (dict name -> results), one column per radius."""
+    """A markdown table of certified accuracy: one row per run (dict name -> results), one column per
+    radius; percentages rounded down."""
     radii = np.atleast_1d(np.asarray(radii, dtype=float))
     label = f" ({norm})" if norm else ""
     head = "| noise | " + " | ".join(f"r = {r:g}{label}" for r in radii) + " |"
     lines = [head, "|---|" + "---|" * radii.size]
     for name, results in runs.items():
         acc = certified_accuracy(results, radii)
-        lines.append(f"| {name} | " + " | ".join(f"{100 * a:.1f}%" for a in acc) + " |")
+        lines.append(f"| {name} | " + " | ".join(percent_down(a) for a in acc) + " |")
     return "\n".join(lines)
 
 

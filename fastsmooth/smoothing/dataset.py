@@ -1,84 +1,112 @@
-"""Certify a dataset into a tab-separated file (the reference columns, then pA_lower, noise, norm)."""
-import csv
+"""Certify a dataset into a results file (see results_file.py for its format and resume rules)."""
 import os
 import time
 
 import numpy as np
 import torch
 
-COLUMNS = ["idx", "label", "predict", "radius", "correct", "time", "pA_lower", "noise", "norm"]
+from .. import __version__
+from .. import _validate as V
+from .results_file import SETTINGS_FORMAT, prepare_output
+from .smooth import Smooth, _alpha, _draws, _positive_int
 
 
-def _done_indices(path):
-    """Indices already in an output file (a partial last line, from an interrupted run, is dropped)."""
-    if not os.path.exists(path) or os.path.getsize(path) == 0:
-        return set()
-    with open(path, newline="") as fh:
-        text = fh.read()
-    lines = text.split("\n")
-    if not text.endswith("\n"):  # interrupted mid-line: cut the partial row
-        with open(path, "w", newline="") as fh:
-            fh.write("\n".join(lines[:-1]) + ("\n" if len(lines) > 1 else ""))
-        lines = lines[:-1]
-    rows = [line for line in lines if line]
-    if not rows:
-        return set()
-    if rows[0].split("\t") != COLUMNS:
-        raise ValueError(f"{path} exists but is not a fastsmooth results file (header {rows[0]!r}); "
-                         "choose another output path")
-    return {int(line.split("\t", 1)[0]) for line in rows[1:]}
+def run_settings(smooth, n0, n, alpha, seed, top2):
+    """What determines every row of a results file (besides the data): the JSON kept beside it."""
+    opts = {key: value for key, value in smooth.cert_opts.items() if key != "device"}
+    return {"format": SETTINGS_FORMAT, "version": __version__,
+            "noise": {key: value for key, value in smooth.noise.params().items()},
+            "norm": smooth.norm, "method": smooth.method, "certificate_options": opts,
+            "device": smooth.cert_opts.get("device", "cpu"),
+            "n0": n0, "n": n, "alpha": alpha, "seed": seed, "top2": bool(top2)}
+
+
+def _check_index_args(skip, max_items, start):
+    skip = V.check_integer_at_least("skip", skip, 1)
+    start = V.check_integer_at_least("start", start, 0)
+    if max_items is None:
+        max_items = -1
+    max_items = V.check_integer_at_least("max_items", max_items, -1)
+    return skip, max_items, start
+
+
+def _dataset(data):
+    if isinstance(data, (tuple, list)) and len(data) == 2 and isinstance(data[0], torch.Tensor):
+        X, y = data
+        if not isinstance(y, torch.Tensor) and not isinstance(y, (list, tuple, np.ndarray)):
+            raise TypeError(f"data as (X, y) needs y a tensor, array or list of labels, got {type(y).__name__}")
+        if len(X) != len(y):
+            raise ValueError(f"X and y must have the same length, got {len(X)} and {len(y)}")
+        return (lambda i: (X[i], y[i])), len(X)
+    if not (hasattr(data, "__getitem__") and hasattr(data, "__len__")):
+        raise TypeError(f"data must be a tuple (X, y) of tensors or a dataset of (x, label) pairs, got "
+                        f"{type(data).__name__}")
+    return (lambda i: data[i]), len(data)
+
+
+def certify_dataset(smooth, data, outfile, n0=100, n=100_000, alpha=0.001, batch_size=1000, skip=1, max_items=-1,
+                    start=0, seed=0, top2=False, progress=True):
+    """Certify items start, start + skip, ... (at most max_items of them; -1 or None: all) of `data`
+    and write one row each to `outfile` (tab-separated: idx label predict radius correct time
+    pA_lower noise norm). `data` is a torch dataset of (x, label) pairs or a tuple (X, y) of tensors.
+
+    Every argument is checked before any file is touched. Resumable: rows already in outfile are
+    kept and their items skipped, so rerunning the same command after an interruption finishes the
+    job with no duplicate or missing row; the settings that determine the rows (noise, norm,
+    method and its options, n0, n, alpha, seed, top2) are kept in ``<outfile>.settings.json``, and
+    resuming with other settings, onto a file that is not a fastsmooth results file, or onto one
+    with a malformed or duplicated row is refused with a ResultsFileError (a ValueError) that
+    names the problem. Each item's noise seed depends only on (seed, idx). Radii and pA_lower are
+    written exactly. The guarantee of each row is that of Smooth.certify (with its probability
+    1 - alpha - alpha_mc, for each item). Returns the path.
+    """
+    if not isinstance(smooth, Smooth):
+        raise TypeError(f"smooth must be a fastsmooth.Smooth, got {type(smooth).__name__}")
+    n0, n, alpha = _draws("n0", n0), _draws("n", n), _alpha(alpha)
+    batch_size = _positive_int("batch_size", batch_size)
+    skip, max_items, start = _check_index_args(skip, max_items, start)
+    seed = V.check_seed("seed", seed)
+    if not isinstance(top2, (bool, np.bool_)):
+        raise TypeError(f"top2 must be True or False, got {top2!r}")
+    if not isinstance(outfile, (str, os.PathLike)):
+        raise TypeError(f"outfile must be a path, got {type(outfile).__name__}")
+    get, size = _dataset(data)
+    indices = list(range(start, size, skip))
+    if max_items >= 0:
+        indices = indices[:max_items]
+    done, ending = prepare_output(outfile, run_settings(smooth, n0, n, alpha, seed, top2))
+    todo = [i for i in indices if i not in done]
+    bar = None
+    if progress:
+        from tqdm import tqdm
+        bar = tqdm(total=len(todo), unit="img", desc="certify", initial=0)
+    try:
+        with open(outfile, "a", encoding="utf-8", newline="") as fh:
+            for idx in todo:
+                fh.write(_certify_row(smooth, get, idx, n0, n, alpha, batch_size, seed, top2) + ending)
+                fh.flush()
+                if bar is not None:
+                    bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+    return outfile
+
+
+def _certify_row(smooth, get, idx, n0, n, alpha, batch_size, seed, top2):
+    """One results row (without its line ending) for item idx."""
+    x, label = get(idx)
+    try:
+        label = int(label)
+        t0 = time.time()
+        prediction, radius = smooth.certify(x, n0, n, alpha, batch_size, seed=image_seed(seed, idx), top2=top2)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"item {idx}: {exc}") from exc
+    elapsed = time.time() - t0
+    return "\t".join([str(idx), str(label), str(prediction), repr(float(radius)), str(int(prediction == label)),
+                      f"{elapsed:.4f}", repr(float(smooth.last_pA)), repr(smooth.noise), smooth.norm])
 
 
 def image_seed(seed, idx):
     """The noise seed of dataset item idx: fixed by (seed, idx), so resumed and sharded runs agree."""
     return int(np.random.SeedSequence([seed, idx]).generate_state(1, np.uint64)[0] >> np.uint64(1))
-
-
-def certify_dataset(smooth, data, outfile, n0=100, n=100_000, alpha=0.001, batch_size=1000, skip=1, max_items=-1,
-                    start=0, seed=0, top2=False, progress=True):
-    """Certify items start, start + skip, ... (at most max_items of them; -1: all) of `data` and write
-    one row each to `outfile` (tab-separated: idx label predict radius correct time pA_lower noise
-    norm). `data` is a torch dataset of (x, label) pairs or a tuple (X, y) of tensors.
-
-    Resumable: rows already in outfile are kept and their items skipped, so rerunning the same
-    command after an interruption finishes the job with no duplicate or missing rows. Each item's
-    noise seed depends only on (seed, idx). The guarantee of each row is that of Smooth.certify.
-    Returns the path.
-    """
-    if isinstance(data, (tuple, list)) and len(data) == 2 and isinstance(data[0], torch.Tensor):
-        X, y = data
-        if len(X) != len(y):
-            raise ValueError(f"X and y must have the same length, got {len(X)} and {len(y)}")
-        get, size = (lambda i: (X[i], y[i])), len(X)
-    else:
-        get, size = (lambda i: data[i]), len(data)
-    if skip < 1 or start < 0:
-        raise ValueError(f"skip must be >= 1 and start >= 0, got skip={skip}, start={start}")
-    indices = list(range(start, size, skip))
-    if max_items >= 0:
-        indices = indices[:max_items]
-    done = _done_indices(outfile)
-    todo = [i for i in indices if i not in done]
-    new_file = not os.path.exists(outfile) or os.path.getsize(outfile) == 0
-    bar = None
-    if progress:
-        from tqdm import tqdm
-        bar = tqdm(total=len(todo), unit="img", desc="certify", initial=0)
-    with open(outfile, "a", newline="") as fh:
-        writer = csv.writer(fh, delimiter="\t", lineterminator="\n")
-        if new_file:
-            writer.writerow(COLUMNS)
-        for idx in todo:
-            x, label = get(idx)
-            label = int(label)
-            t0 = time.time()
-            prediction, radius = smooth.certify(x, n0, n, alpha, batch_size, seed=image_seed(seed, idx), top2=top2)
-            elapsed = time.time() - t0
-            writer.writerow([idx, label, prediction, f"{radius:.6g}", int(prediction == label), f"{elapsed:.4f}",
-                             f"{getattr(smooth, 'last_pA', float('nan')):.6g}", repr(smooth.noise), smooth.norm])
-            fh.flush()
-            if bar is not None:
-                bar.update(1)
-    if bar is not None:
-        bar.close()
-    return outfile

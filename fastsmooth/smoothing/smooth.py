@@ -1,30 +1,56 @@
 """Smooth: a drop-in replacement for the Gaussian reference smoothed classifier, for every noise."""
+import contextlib
 import numbers
 
 import numpy as np
 import torch
 from scipy.stats import beta, binomtest
 
-from ..certificates import RadiusCurve, certified_radius
-from ..certificates.api import resolve_method
+from .. import _validate as V
+from ..certificates import RadiusCurve, certified_radius, check_options
 from ..certificates.norms import resolve_norm
 from ..noises import Noise
 
 ABSTAIN = -1
+ROUND_DOWN = 1.0 - 1e-12  # absorbs the rounding of scipy's inverse incomplete beta in the confidence bounds
 
 
 def _positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be a positive integer, got {value!r}")
     if value <= 0:
         raise ValueError(f"{name} must be a positive integer, got {value}")
     return int(value)
 
 
+def _draws(name, value):
+    """A number of noise draws: a positive integer up to MAX_DRAWS (more would run for hours)."""
+    _positive_int(name, value)
+    return V.check_draws(name, value)
+
+
 def _alpha(value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value < 1:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not 0 < value < 1:
         raise ValueError(f"alpha must lie in (0, 1), got {value!r}")
     return float(value)
+
+
+def _seed(value):
+    return fresh_seed() if value is None else V.check_seed("seed", value)
+
+
+@contextlib.contextmanager
+def eval_mode(model):
+    """Evaluate `model` in eval mode (BatchNorm on its running statistics, no Dropout), as the
+    reference does, and give every submodule back the mode it had, whatever happens inside."""
+    modes = [(m, m.training) for m in model.modules()] if isinstance(model, torch.nn.Module) else []
+    for m, _ in modes:
+        m.training = False
+    try:
+        yield
+    finally:
+        for m, training in modes:
+            m.training = training
 
 
 def fresh_seed():
@@ -33,24 +59,28 @@ def fresh_seed():
 
 
 def clopper_pearson_lower(successes, trials, alpha):
-    """One-sided (1 - alpha) lower confidence bound on a binomial proportion."""
-    return 0.0 if successes == 0 else float(beta.ppf(alpha, successes, trials - successes + 1))
+    """One-sided (1 - alpha) lower confidence bound on a binomial proportion (rounded down)."""
+    return 0.0 if successes == 0 else float(beta.ppf(alpha, successes, trials - successes + 1)) * ROUND_DOWN
 
 
 def clopper_pearson_upper(successes, trials, alpha):
-    """One-sided (1 - alpha) upper confidence bound on a binomial proportion."""
-    return 1.0 if successes == trials else float(beta.ppf(1 - alpha, successes + 1, trials - successes))
+    """One-sided (1 - alpha) upper confidence bound on a binomial proportion (rounded up)."""
+    if successes == trials:
+        return 1.0
+    return min(1.0, float(beta.isf(alpha, successes + 1, trials - successes)) / ROUND_DOWN)
 
 
 class Smooth:
     """A smoothed classifier g(x) = argmax_c P(f(x + z) = c), z ~ noise, with certified radii.
 
-    Arguments: `base_classifier` a torch module mapping a batch (b, *x.shape) to (b, num_classes)
-    scores; `noise` a fastsmooth noise whose d is the number of elements of one input; `norm` the
-    norm to certify (None: the noise's native norm); `method` and `cert_opts` go to the certificate
-    ("auto": closed forms, the exact law, or Monte Carlo for MixedLinfL2, with its n_mc, alpha_mc,
-    seed options). The noise is added in the space the user passes (for images usually [0, 1]
-    pixels, before the model's normalization layer).
+    Arguments: `base_classifier` a torch module (or callable) mapping a batch (b, *x.shape) to
+    (b, num_classes) finite scores, or to a tuple/list whose first element is those scores; it is
+    evaluated in eval mode (every submodule's mode is restored afterwards). `noise` a fastsmooth
+    noise whose d is the number of elements of one input; `norm` the norm to certify (None: the
+    noise's native norm); `method` and `cert_opts` go to the certificate ("auto": closed forms, the
+    exact law, or Monte Carlo for MixedLinfL2, with its n_mc, alpha_mc, seed, device options), and
+    are checked here, before any sampling. The noise is added in the space the user passes (for
+    images usually [0, 1] pixels, before the model's normalization layer).
     """
 
     ABSTAIN = ABSTAIN
@@ -66,18 +96,18 @@ class Smooth:
             raise ValueError(f"num_classes must be >= 2, got {num_classes}")
         self.noise = noise
         self.norm = resolve_norm(noise, norm)
-        self.method = resolve_method(noise, method)
-        self.cert_opts = dict(cert_opts)
+        self.method, self.cert_opts = check_options(noise, method, **cert_opts)
         self._curve = None
         # the probability that a Monte Carlo certificate is wrong, added to alpha in the guarantee
-        self.alpha_mc = float(self.cert_opts.get("alpha_mc", 1e-3)) if self.method == "mc" else 0.0
+        self.alpha_mc = self.cert_opts["alpha_mc"] if self.method == "mc" else 0.0
 
     # ---- sampling ---------------------------------------------------------------------------
     def _check_x(self, x):
         if not isinstance(x, torch.Tensor):
             raise TypeError(f"x must be a torch tensor, got {type(x).__name__}")
         if x.numel() != self.noise.d:
-            raise ValueError(f"x has {x.numel()} elements (shape {tuple(x.shape)}) but the noise has d = {self.noise.d}")
+            raise ValueError(f"x has {x.numel()} elements (shape {tuple(x.shape)}) but the noise has "
+                             f"d = {self.noise.d}")
         if not torch.isfinite(x).all():
             raise ValueError("x must be finite (it has NaN or inf entries)")
         return x
@@ -88,19 +118,31 @@ class Smooth:
         flat = x.reshape(1, -1).to(torch.float32)
         buffer = torch.empty((min(batch_size, num), self.noise.d), dtype=torch.float32, device=x.device)
         done = 0
-        with torch.no_grad():
+        with torch.no_grad(), eval_mode(self.base_classifier):
             while done < num:
                 size = min(batch_size, num - done)
                 batch = buffer[:size]
                 self.noise.sample(size, seed=seed, offset=offset + done, out=batch)  # filled in place
                 batch.add_(flat)
-                scores = self.base_classifier(batch.view((size,) + tuple(x.shape)))
-                if scores.ndim != 2 or scores.shape[0] != size or scores.shape[1] != self.num_classes:
-                    raise ValueError(f"the base classifier returned shape {tuple(scores.shape)} for a batch of {size}; "
-                                     f"expected ({size}, {self.num_classes})")
+                scores = self._scores(self.base_classifier(batch.view((size,) + tuple(x.shape))), size, offset + done)
                 counts += torch.bincount(scores.argmax(1), minlength=self.num_classes).cpu().numpy()
                 done += size
         return counts
+
+    def _scores(self, out, size, first):
+        """The (size, num_classes) scores from what the base classifier returned for draws first.."""
+        if isinstance(out, (tuple, list)) and out and isinstance(out[0], torch.Tensor):
+            out = out[0]  # (scores, extras...): documented
+        if not isinstance(out, torch.Tensor):
+            raise TypeError(f"the base classifier must return a tensor of scores (batch, {self.num_classes}) or a "
+                            f"tuple/list whose first element is one; it returned {type(out).__name__}")
+        if out.ndim != 2 or out.shape[0] != size or out.shape[1] != self.num_classes:
+            raise ValueError(f"the base classifier returned shape {tuple(out.shape)} for a batch of {size}; "
+                             f"expected ({size}, {self.num_classes})")
+        if out.is_floating_point() and not torch.isfinite(out).all():
+            raise ValueError(f"the base classifier returned NaN or inf scores for the batch of noise draws "
+                             f"{first}..{first + size - 1}: its argmax is meaningless, so nothing can be certified")
+        return out
 
     # ---- the reference API ------------------------------------------------------------------
     def predict(self, x, n, alpha, batch_size, seed=None):
@@ -112,9 +154,9 @@ class Smooth:
         result does not depend on batch_size).
         """
         x = self._check_x(x)
-        n, batch_size = _positive_int("n", n), _positive_int("batch_size", batch_size)
+        n, batch_size = _draws("n", n), _positive_int("batch_size", batch_size)
         alpha = _alpha(alpha)
-        seed = fresh_seed() if seed is None else seed
+        seed = _seed(seed)
         counts = self._counts(x, n, batch_size, seed, 0)
         top2 = counts.argsort()[::-1][:2]
         n_a, n_b = int(counts[top2[0]]), int(counts[top2[1]])
@@ -136,9 +178,9 @@ class Smooth:
         not ABSTAIN then g(x + delta) = class for every ||delta||_norm < radius.
         """
         x = self._check_x(x)
-        n0, n, batch_size = _positive_int("n0", n0), _positive_int("n", n), _positive_int("batch_size", batch_size)
+        n0, n, batch_size = _draws("n0", n0), _draws("n", n), _positive_int("batch_size", batch_size)
         alpha = _alpha(alpha)
-        seed = fresh_seed() if seed is None else seed
+        seed = _seed(seed)
         guess = int(self._counts(x, n0, batch_size, seed, 0).argmax())
         counts = self._counts(x, n, batch_size, seed, n0)
         n_a = int(counts[guess])
@@ -155,8 +197,8 @@ class Smooth:
         self.last_pA = pA
         if pA <= pB:
             return ABSTAIN, 0.0
-        radius = float(certified_radius(self.noise, pA, pB, norm=self.norm, method=self.method, **self.cert_opts))
-        return (guess, radius) if radius > 0 else (ABSTAIN, 0.0)
+        # pA > pB certifies the prediction itself (radius 0), as pA > 1/2 does for the binary certificate
+        return guess, float(certified_radius(self.noise, pA, pB, norm=self.norm, method=self.method, **self.cert_opts))
 
     def _binary_radius(self, pA):
         if self._curve is None:
