@@ -365,14 +365,27 @@ def reduce(family, n, offset, shape, d, k, scale, cdf, log_tau, radii, lows, inv
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
-def log_ratios(family, n, offset, shape, d, k, scale, cdf, log_tau, radii, k0, k1, stream):
-    """X of samples offset .. offset + n - 1 at each radius, as a (len(radii), n) float64 array
-    (small n: used to place histogram ranges)."""
-    out = np.empty((radii.size, n))
+def sample_stats(family, n, offset, shape, d, cdf, log_tau, k0, k1, stream):
+    """The statistics of samples offset .. offset + n - 1 (device sample_stats) as an (n, 4) float64
+    array: drawn once, X at any radius follows from them (log_ratios_of)."""
+    out = np.empty((n, 4))
     for i in prange(n):
         a, b, s, t = _sample_stats(family, shape, d, cdf, log_tau, k0, k1, np.uint64(offset + i), stream)
+        out[i, 0] = a
+        out[i, 1] = b
+        out[i, 2] = s
+        out[i, 3] = t
+    return out
+
+
+@njit(parallel=True, cache=True, error_model="numpy")
+def log_ratios_of(family, stats, radii, d, k, scale):
+    """X of each sample of `stats` (from sample_stats) at each radius, as a (len(radii), n) array."""
+    n = stats.shape[0]
+    out = np.empty((radii.size, n))
+    for i in prange(n):
         for j in range(radii.size):
-            out[j, i] = _log_ratio(family, a, b, s, t, radii[j], d, k, scale)
+            out[j, i] = _log_ratio(family, stats[i, 0], stats[i, 1], stats[i, 2], stats[i, 3], radii[j], d, k, scale)
     return out
 
 

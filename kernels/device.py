@@ -245,22 +245,31 @@ def define(jit, hot=None):
         return gamma_exact(a, n, w)
 
     @jit
-    def table_quantile(q, cdf, log_tau):
-        """exp(interp(q, cdf, log_tau)) by bisection and linear interpolation (cdf increasing)."""
-        lo, hi = 0, cdf.size - 1
-        if q <= cdf[0]:
+    def table_quantile(q, table, log_tau):
+        """exp(u) at probability q of the law of u whose density is linear between the nodes log_tau
+        (its values at the nodes are table[n:], n = log_tau.size) with CDF table[:n] at the nodes (a
+        trapezoid table): the cell by bisection, then the root of the cell's quadratic CDF,
+        h (f0 s + (f1 - f0) s^2 / 2) = q - c0, as s = 2 r / (f0 + sqrt(f0^2 + 2 (f1 - f0) r)), r = (q - c0) / h
+        (no cancellation; sqrt is exactly rounded on every target)."""
+        n = log_tau.size
+        lo, hi = 0, n - 1
+        if q <= table[0]:
             return exp(log_tau[0])
-        if q >= cdf[hi]:
+        if q >= table[hi]:
             return exp(log_tau[hi])
         while hi - lo > 1:
             mid = (lo + hi) // 2
-            if cdf[mid] <= q:
+            if table[mid] <= q:
                 lo = mid
             else:
                 hi = mid
-        span = cdf[hi] - cdf[lo]
-        frac = (q - cdf[lo]) / span if span > 0 else 0.0
-        return exp(log_tau[lo] + frac * (log_tau[hi] - log_tau[lo]))
+        h = log_tau[hi] - log_tau[lo]
+        f0 = table[n + lo]
+        r = (q - table[lo]) / h
+        disc = f0 * f0 + 2.0 * (table[n + hi] - f0) * r
+        denominator = f0 + math.sqrt(max(disc, 0.0))
+        s = 2.0 * r / denominator if denominator > 0.0 else 0.5
+        return exp(log_tau[lo] + min(max(s, 0.0), 1.0) * h)
 
     # ---- fill one row of a sample ------------------------------------------------------------
     @jit

@@ -375,7 +375,8 @@ def test_deferred_samples_counted_as_the_per_sample_path_counts_them():
     """At d = 3072 about 0.6% of samples have an undecided first attempt: cpu.reduce counts them at a
     placeholder's slot and finishes them PENDING at a time and at each chunk's end. Its counts over
     30,000 samples (offset 7, 3 chunks: over 100 deferred) must equal those of X computed one sample
-    at a time by the device path (cpu.log_ratios: stats_l2, log_ratio_l2), which defers nothing."""
+    at a time by the device path (cpu.sample_stats and log_ratios_of: stats_l2, log_ratio_l2), which
+    defers nothing."""
     noise = fs.L2Centripetal(3072, 3060, 4.0)
     family, shape, scale, cdf, log_tau = noise._kernel_args()
     n, offset, radii, nbins = 30_000, 7, np.array([0.2, 0.9]), 64
@@ -386,7 +387,8 @@ def test_deferred_samples_counted_as_the_per_sample_path_counts_them():
         g_radius, u1, _, _ = cpu.dev["l2_draws_from"](shape, 0.5 * (noise.d - 3), *words)
         undecided += (g_radius < 0) or np.isnan(u1)
     assert 100 < undecided < 400
-    x = cpu.log_ratios(family, n, offset, shape, noise.d, noise.k, scale, cdf, log_tau, radii, k0, k1, STREAM_REDUCE)
+    stats = cpu.sample_stats(family, n, offset, shape, noise.d, cdf, log_tau, k0, k1, STREAM_REDUCE)
+    x = cpu.log_ratios_of(family, stats, radii, noise.d, noise.k, scale)
     lows, inv_widths, expected = _histograms_over_the_middle(x, nbins)
     counts = cpu.reduce(family, n, offset, shape, noise.d, noise.k, scale, cdf, log_tau, radii, lows, inv_widths, nbins,
                         k0, k1, STREAM_REDUCE, 3)

@@ -78,12 +78,12 @@ def mnist_tables(num, n, alpha=0.001):
         certified_with = certified_with or trained_on
         t0 = time.time()
         model = demo.train(trained_on, X_train, y_train, progress=False)
-        smooth = fs.Smooth(model, 10, certified_with, **demo.certificate_options(certified_with))
+        smooth = fs.Smooth(model, 10, certified_with)
         radius_native, correct = np.zeros(num), np.zeros(num, dtype=bool)
         for i in range(num):
             cls, r = smooth.certify(X_test[i], 100, n, alpha, batch_size=1000, seed=i)
             radius_native[i], correct[i] = r, cls == int(y_test[i])
-        cap = float(fs.RadiusCurve(certified_with, **demo.certificate_options(certified_with))(alpha ** (1 / n)))
+        cap = float(fs.RadiusCurve(certified_with)(alpha ** (1 / n)))
         results[label] = (certified_with, radius_native, correct, norms, cap)
         print(f"[{label}: {time.time() - t0:.0f} s]", flush=True)
     from fastsmooth.certificates.norms import radius_in_norm

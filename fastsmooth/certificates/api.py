@@ -40,7 +40,7 @@ def resolve_method(noise, method):
     return method
 
 
-MC_DEFAULTS = {"n_mc": 100_000, "alpha_mc": 1e-3, "seed": 0, "device": "cpu"}
+MC_DEFAULTS = {"n_mc": 200_000, "alpha_mc": 1e-3, "seed": 0, "device": "cpu"}
 
 
 def mc_options(opts):
@@ -87,7 +87,7 @@ def lower_bound(noise, pA, radius, norm=None, method="auto", **opts):
     `radius` >= 0 in the input's units (the scale the noise is added in); `norm` is "l1", "l2",
     "linf" or None for the noise's native norm. `method` is "closed" (Gaussian/Laplace formulas),
     "exact" (quadrature law of docs/math.md §3, L1/L2 families, any k), "mc" (Monte Carlo, every family
-    that certifies; options n_mc=100000, alpha_mc=1e-3, seed=0, device="cpu" or "cuda") or "auto"
+    that certifies; options n_mc=200000, alpha_mc=1e-3, seed=0, device="cpu" or "cuda") or "auto"
     (closed, else exact, else mc).
 
     Guarantee: closed/exact never exceed the true bound (numerical error is estimated and rounded

@@ -49,7 +49,6 @@ CODE_DIGEST = _code_digest()
 TARGET_MARGIN = 1e-4
 FIRST_RADIUS = 1e-9  # the table's first radius, relative to its last: smaller radii are computed directly
 MAX_POINTS = 3000  # a build stops refining here (a few seconds to a minute), whatever margin it reached
-MC_GRID = 256
 PA_SLACK = 2e-11
 _MEMORY = {}
 
@@ -68,7 +67,7 @@ def _key(noise, method, pA_max, mc=None):
            "pA_max": repr(float(pA_max)), "target_margin": TARGET_MARGIN}
     if method == "mc":
         key["mc"] = {name: mc[name] for name in ("n_mc", "alpha_mc", "seed")}
-        key["mc"]["grid"] = MC_GRID
+        key["mc"]["grid"] = "pilot-ladder-v2"
     else:
         law = api.exact_law(noise)
         key["quadrature"] = {"panels": law.base.edges.size - 1, "order": law.base.nodes_t.shape[1],
@@ -146,14 +145,10 @@ def _monotone(r, y):
 
 
 def _build_mc(noise, pA_max, mc):
-    """A step table (pA_needed_i, r_i) from one Monte Carlo pass over MC_GRID radii (union bound)."""
+    """A step table (pA_needed_i, r_i) from one Monte Carlo pass over montecarlo.GRID radii, placed by
+    the independent pilot stream, all valid together w.p. >= 1 - alpha_mc."""
     from . import montecarlo
-    # the grid is placed by the independent pilot stream: the main pass then tests fixed radii
-    center, spread = montecarlo.pilot_radii(noise, np.array([pA_max]), None, mc["n_mc"], mc["alpha_mc"],
-                                            mc["seed"], mc["device"])
-    radii = center[0] * (1.0 + spread) * np.geomspace(1e-4, 1.0, MC_GRID)
-    law = montecarlo.HistogramLaw(noise, radii, mc["n_mc"], mc["seed"], mc["device"])
-    needed = law.pA_needed(montecarlo.dkw_eps(mc["n_mc"], mc["alpha_mc"] / radii.size))
+    needed, radii = montecarlo.binary_table(noise, pA_max, mc["n_mc"], mc["alpha_mc"], mc["seed"], mc["device"])
     keep = needed < 1.0
     return needed[keep], radii[keep], -1.0
 

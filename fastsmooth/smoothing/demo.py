@@ -64,16 +64,11 @@ def meant_for(name):
     return next(norms for prefix, norms in DEMO_NORMS.items() if name.startswith(prefix))
 
 
-def certificate_options(noise):
-    """The demo's certificate options: Monte Carlo with 100,000 samples for the mixed noise."""
-    return {"n_mc": 100_000} if noise.family == "mixed" else {}
-
-
 def sample_cap(noise, norm, n, alpha):
     """The largest radius (in `norm`) that any input gets from Smooth.certify with n draws at level
     alpha: the radius at pA = alpha^(1/n), the Clopper-Pearson bound when all n draws agree, by the
     same radius curve Smooth.certify uses."""
-    native = RadiusCurve(noise, **certificate_options(noise)).radius(alpha ** (1.0 / n))
+    native = RadiusCurve(noise).radius(alpha ** (1.0 / n))
     return float(radius_in_norm(noise, native, norm))
 
 
@@ -168,7 +163,7 @@ def run(num=200, n=1000, n0=100, alpha=0.001, rms=0.25, epochs=3, out="fastsmoot
             continue
         t0 = time.time()
         model = train(noise, X_train, y_train, epochs=epochs, progress=progress)
-        smooth = Smooth(model, 10, noise, **certificate_options(noise))
+        smooth = Smooth(model, 10, noise)
         radius, correct = np.zeros(num), np.zeros(num, dtype=bool)
         items = tqdm(range(num), desc=f"certify {name}", unit="img", leave=False) if progress else range(num)
         for i in items:
