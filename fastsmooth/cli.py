@@ -1,6 +1,5 @@
 """The `fastsmooth` command line."""
 import argparse
-import os
 import sys
 
 import numpy as np
@@ -69,7 +68,7 @@ def _certificate_options(noise, args):
 def _torch_command(args, noise):
     import torch
 
-    from .smoothing import Smooth, certify_dataset, demo
+    from .smoothing import demo
     if args.command == "train":
         V.check_integer_at_least("--epochs", args.epochs, 1)
         if not args.adversarial_step >= 0:
@@ -81,21 +80,48 @@ def _torch_command(args, noise):
         V.check_integer_at_least("--start", args.start, 0), V.check_integer_at_least("--max", args.max, -1)
         V.check_seed("--seed", args.seed)
         method, opts = _certificate_options(noise, args)
-    if noise.d != demo.D:
-        raise ValueError(f"the built-in MNIST digits have d = {demo.D}; got --d {noise.d}")
-    if args.command == "certify" and not os.path.isfile(args.model):
-        raise ValueError(f"--model: no such file {args.model!r} (a state_dict written by `fastsmooth train`)")
-    X_train, y_train, X_test, y_test = demo.mnist()
     if args.command == "train":
+        if noise.d != demo.D:
+            raise ValueError(f"the built-in MNIST digits have d = {demo.D}; got --d {noise.d}")
+        X_train, y_train, _, _ = demo.mnist()
         model = demo.train(noise, X_train, y_train, epochs=args.epochs, adversarial_step=args.adversarial_step)
         torch.save(model.state_dict(), args.out)
         print(f"saved {args.out}")
         return 0
-    model = demo.SmallCNN()
-    model.load_state_dict(torch.load(args.model, weights_only=True))
-    smooth = Smooth(model, 10, noise, norm=args.norm, method=method, **opts)
-    certify_dataset(smooth, (X_test, y_test), args.out, n0=args.n0, n=args.n_samples, alpha=args.alpha,
-                    batch_size=args.batch, skip=args.skip, max_items=args.max, start=args.start, seed=args.seed)
+    return _certify_command(args, noise, method, opts)
+
+
+def _certify_command(args, noise, method, opts):
+    """`fastsmooth certify`: the user's model (or the demo's) on the user's data (or built-in MNIST)."""
+    from .smoothing import certify_dataset, demo
+    from .smoothing.inputs import ModelSource, SmoothFactory, count_classes, load_data
+    engine_opts = {}
+    if args.engine == "ray":
+        resources = None if args.gpus_per_worker is None else {"num_gpus": args.gpus_per_worker}
+        engine_opts = {"num_workers": args.workers, "address": args.address, "resources_per_worker": resources}
+    elif (args.workers, args.address, args.gpus_per_worker) != (None, None, None):
+        raise ValueError("--workers, --address and --gpus-per-worker need --engine ray")
+    from .smoothing import distributed
+    distributed.check_engine(args.engine, engine_opts.get("num_workers"), engine_opts.get("address"),
+                             engine_opts.get("resources_per_worker"))
+    source = ModelSource(args.model, args.state_dict)
+    if args.data is None:
+        if noise.d != demo.D:
+            raise ValueError(f"the built-in MNIST digits have d = {demo.D}; got --d {noise.d} (or pass --data)")
+        _, _, X_test, y_test = demo.mnist()
+        data = (X_test, y_test)
+    else:
+        data = load_data(args.data)
+    if len(data[0] if isinstance(data, tuple) else data) == 0:
+        raise ValueError(f"--data {args.data!r} holds no items")
+    num_classes = args.num_classes
+    if num_classes is None:
+        first = data[0][0] if isinstance(data, tuple) else data[0][0]
+        num_classes = count_classes(source(), first)
+    factory = SmoothFactory(source, num_classes, noise, norm=args.norm, method=method, **opts)
+    certify_dataset(factory, data, args.out, n0=args.n0, n=args.n_samples, alpha=args.alpha,
+                    batch_size=args.batch, skip=args.skip, max_items=args.max, start=args.start, seed=args.seed,
+                    engine=args.engine, **engine_opts)
     print(f"results in {args.out}")
     return 0
 
@@ -140,11 +166,34 @@ def main(argv=None):
     p_train.add_argument("--adversarial-step", type=float, default=0.0,
                          help="a > 0 trains on inputs + noise + a * sign(grad_x loss)")
     p_train.add_argument("--out", required=True, help="where to save the model's state_dict (.pt)")
-    p_cert = sub.add_parser("certify", help="certify built-in MNIST test digits with a model from `train`",
-                            epilog=NOISE_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p_cert = sub.add_parser(
+        "certify", help="certify a dataset with your model (or the demo's) into a results TSV, locally or on Ray",
+        description="Certify every item of --data (default: the built-in MNIST test digits) with the smoothed "
+                    "--model and write one row per item to --out. Resumable: rerun the same command to continue.",
+        epilog=NOISE_HELP + "\nexamples:\n"
+        "  fastsmooth certify --noise gaussian --d 3072 --sigma 0.25 --model resnet.ts --data test.pt --out r.tsv\n"
+        "  fastsmooth certify --noise gaussian --d 3072 --sigma 0.25 --model mypkg.models:resnet18 --state-dict "
+        "w.pt \\\n      --data images/ --out r.tsv --engine ray --workers 8 --address auto",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_noise_args(p_cert)
-    p_cert.add_argument("--model", required=True, help="a state_dict written by `fastsmooth train`")
+    p_cert.add_argument("--model", required=True,
+                        help="a TorchScript file, a package.module:factory import path (a function returning the "
+                             "torch module), or a state_dict of the demo CNN written by `fastsmooth train`")
+    p_cert.add_argument("--state-dict", default=None, help="weights to load into the module a factory --model returns")
+    p_cert.add_argument("--data", default=None,
+                        help="a .pt/.npz file of (X, y) (X: inputs, y: labels) or an image folder (one subfolder "
+                             "per class; needs torchvision); default: the built-in MNIST test digits")
+    p_cert.add_argument("--num-classes", type=int, default=None,
+                        help="classes of the model (default: the width of its output on the first item)")
     p_cert.add_argument("--out", required=True, help="results TSV (resumable: rerun to continue)")
+    p_cert.add_argument("--engine", choices=("local", "ray"), default="local",
+                        help="local (this process, the default) or ray (workers of a Ray cluster)")
+    p_cert.add_argument("--workers", type=int, default=None,
+                        help="Ray workers (default: one per GPU of the cluster, else one per CPU)")
+    p_cert.add_argument("--address", default=None,
+                        help="Ray cluster to join: auto or ray://host:port (default: start one on this machine)")
+    p_cert.add_argument("--gpus-per-worker", type=float, default=None,
+                        help="GPUs per Ray worker (default 1 when the cluster has GPUs, else CPU workers)")
     p_cert.add_argument("--n0", type=int, default=100)
     p_cert.add_argument("--n-samples", type=int, default=100_000, dest="n_samples")
     p_cert.add_argument("--alpha", type=float, default=0.001)

@@ -45,29 +45,45 @@ def _dataset(data):
 
 
 def certify_dataset(smooth, data, outfile, n0=100, n=100_000, alpha=0.001, batch_size=1000, skip=1, max_items=-1,
-                    start=0, seed=0, top2=False, progress=True):
+                    start=0, seed=0, top2=False, progress=True, engine="local", num_workers=None, address=None,
+                    resources_per_worker=None):
     """Certify items start, start + skip, ... (at most max_items of them; -1 or None: all) of `data`
     and write one row each to `outfile` (tab-separated: idx label predict radius correct time
-    pA_lower noise norm). `data` is a torch dataset of (x, label) pairs or a tuple (X, y) of tensors.
+    pA_lower noise norm). `smooth` is a fastsmooth.Smooth or a picklable function of no arguments
+    that returns one (a factory: with engine="ray" each worker calls it, so the model is built on
+    the worker, on its GPU). `data` is a torch dataset of (x, label) pairs or a tuple (X, y) of
+    tensors.
+
+    engine="local" certifies in this process. engine="ray" certifies on `num_workers` Ray actors
+    (default: one per GPU of the cluster, else one per CPU), each with `resources_per_worker`
+    (default {"num_gpus": 1} when the cluster has GPUs, else {"num_cpus": 1}); `address` None starts
+    a local Ray cluster on this machine (unless Ray is already initialized), "auto" or
+    "ray://host:port" joins an existing one. The rows are the same, row for row apart from `time`,
+    whatever the engine or number of workers: each item's noise seed depends only on (seed, idx),
+    and rows are written in index order. A worker that dies has its items re-queued on the others.
 
     Every argument is checked before any file is touched. Resumable: rows already in outfile are
-    kept and their items skipped, so rerunning the same command after an interruption finishes the
-    job with no duplicate or missing row; the settings that determine the rows (noise, norm,
-    method and its options, n0, n, alpha, seed, top2) are kept in ``<outfile>.settings.json``, and
-    resuming with other settings, onto a file that is not a fastsmooth results file, or onto one
-    with a malformed or duplicated row is refused with a ResultsFileError (a ValueError) that
-    names the problem. Each item's noise seed depends only on (seed, idx). Radii and pA_lower are
-    written exactly. The guarantee of each row is that of Smooth.certify (with its probability
-    1 - alpha - alpha_mc, for each item). Returns the path.
+    kept and their items skipped, so rerunning the same command after an interruption (with either
+    engine) finishes the job with no duplicate or missing row; the settings that determine the rows
+    (noise, norm, method and its options, n0, n, alpha, seed, top2) are kept in
+    ``<outfile>.settings.json``, and resuming with other settings, onto a file that is not a
+    fastsmooth results file, or onto one with a malformed or duplicated row is refused with a
+    ResultsFileError (a ValueError) that names the problem. An item the model cannot take (wrong
+    shape, bad label) raises a ValueError naming it; the rows before it stay written. Radii and
+    pA_lower are written exactly. The guarantee of each row is that of Smooth.certify (with its
+    probability 1 - alpha - alpha_mc, for each item). Returns the path.
     """
-    if not isinstance(smooth, Smooth):
-        raise TypeError(f"smooth must be a fastsmooth.Smooth, got {type(smooth).__name__}")
+    from . import distributed
+    distributed.check_engine(engine, num_workers, address, resources_per_worker)
+    payload = smooth
+    smooth = _resolve_smooth(smooth)
     n0, n, alpha = _draws("n0", n0), _draws("n", n), _alpha(alpha)
     batch_size = _positive_int("batch_size", batch_size)
     skip, max_items, start = _check_index_args(skip, max_items, start)
     seed = V.check_seed("seed", seed)
     if not isinstance(top2, (bool, np.bool_)):
         raise TypeError(f"top2 must be True or False, got {top2!r}")
+    top2 = bool(top2)
     if not isinstance(outfile, (str, os.PathLike)):
         raise TypeError(f"outfile must be a path, got {type(outfile).__name__}")
     get, size = _dataset(data)
@@ -76,21 +92,41 @@ def certify_dataset(smooth, data, outfile, n0=100, n=100_000, alpha=0.001, batch
         indices = indices[:max_items]
     done, ending = prepare_output(outfile, run_settings(smooth, n0, n, alpha, seed, top2))
     todo = [i for i in indices if i not in done]
+    row_args = (n0, n, alpha, batch_size, seed, top2)
     bar = None
     if progress:
         from tqdm import tqdm
-        bar = tqdm(total=len(todo), unit="img", desc="certify", initial=0)
+        bar = tqdm(total=len(todo), unit="img", desc="certify" if engine == "local" else "certify (ray)")
     try:
         with open(outfile, "a", encoding="utf-8", newline="") as fh:
-            for idx in todo:
-                fh.write(_certify_row(smooth, get, idx, n0, n, alpha, batch_size, seed, top2) + ending)
+            def write_row(row):
+                fh.write(row + ending)
                 fh.flush()
-                if bar is not None:
-                    bar.update(1)
+
+            if engine == "ray" and todo:
+                distributed.run(payload, smooth, data, todo, write_row, row_args, num_workers, address,
+                                resources_per_worker, bar, f"certify-{os.getpid()}-{time.time_ns()}")
+            else:
+                for idx in todo:
+                    write_row(_certify_row(smooth, get, idx, *row_args))
+                    if bar is not None:
+                        bar.update(1)
     finally:
         if bar is not None:
             bar.close()
     return outfile
+
+
+def _resolve_smooth(smooth):
+    """A Smooth from a Smooth or from a factory of no arguments that returns one."""
+    if isinstance(smooth, Smooth):
+        return smooth
+    if callable(smooth):
+        built = smooth()
+        if not isinstance(built, Smooth):
+            raise TypeError(f"the smooth factory must return a fastsmooth.Smooth, it returned {type(built).__name__}")
+        return built
+    raise TypeError(f"smooth must be a fastsmooth.Smooth or a function returning one, got {type(smooth).__name__}")
 
 
 def _certify_row(smooth, get, idx, n0, n, alpha, batch_size, seed, top2):

@@ -200,9 +200,22 @@ class Smooth:
         # pA > pB certifies the prediction itself (radius 0), as pA > 1/2 does for the binary certificate
         return guess, float(certified_radius(self.noise, pA, pB, norm=self.norm, method=self.method, **self.cert_opts))
 
-    def _binary_radius(self, pA):
+    def radius_curve(self, curve=None):
+        """The RadiusCurve that certify uses for binary certificates (built on first use). Pass a
+        curve built elsewhere (for example shipped to a worker) to use it instead: it must be for
+        this noise, norm, method and certificate options, else ValueError."""
+        if curve is not None:
+            own = (repr(self.noise), self.norm, self.method, self.cert_opts if self.method == "mc" else None)
+            theirs = (repr(getattr(curve, "noise", None)), getattr(curve, "norm", None), getattr(curve, "method", None),
+                      getattr(curve, "mc", None))
+            if not isinstance(curve, RadiusCurve) or own != theirs:
+                raise ValueError(f"curve is for {theirs}, this Smooth certifies {own}")
+            self._curve = curve
         if self._curve is None:
             self._curve = RadiusCurve(self.noise, norm=self.norm, method=self.method, **self.cert_opts)
-        return float(self._curve.radius(pA))
+        return self._curve
+
+    def _binary_radius(self, pA):
+        return float(self.radius_curve().radius(pA))
 
 
