@@ -3,7 +3,7 @@ from setuptools import setup
 import re
 from pathlib import Path
 
-version = re.search(r'__version__ = "([^"]+)"', Path("fastsmooth/__init__.py").read_text()).group(1)
+version = re.search(r'__version__ = "([^"]+)"', Path("fastsmooth/_version.py").read_text()).group(1)
 
 setup(
     name="fastsmooth",
@@ -25,7 +25,7 @@ setup(
         # dataset certification on many workers and machines (certify_dataset(engine="ray"))
         "ray": ["ray>=2.9"],
         "dev": ["pytest>=7", "hypothesis>=6", "pytest-benchmark>=4", "numba-cuda>=0.10", "torch>=2.0",
-                "matplotlib>=3.5", "mlxtend>=0.22", "ray>=2.9"],
+                "matplotlib>=3.5", "mlxtend>=0.22", "ray>=2.9", "ruff>=0.4"],
     },
     entry_points={"console_scripts": ["fastsmooth=fastsmooth.cli:main"]},
     license="MIT",

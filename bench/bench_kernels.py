@@ -106,8 +106,8 @@ def main():
     print("| noise | values/s | share of torch.randn |")
     print("|---|---|---|")
     print(f"| torch.randn(out=) | {randn:.3g} | 100% |")
-    for noise in (fs.Gaussian(D, 0.25), fs.L2Centripetal(D, K, SIGMA), fs.Laplace(D, 0.2), fs.L1Centripetal(D, 3000, 0.2),
-                  fs.LinfCentripetal(D, 3000, 0.25), fs.MixedLinfL2(D, 3000, 0.25)):
+    for noise in (fs.Gaussian(D, 0.25), fs.L2Centripetal(D, K, SIGMA), fs.Laplace(D, 0.2),
+                  fs.L1Centripetal(D, 3000, 0.2), fs.LinfCentripetal(D, 3000, 0.25), fs.MixedLinfL2(D, 3000, 0.25)):
         value = rate(lambda: noise.sample(n, seed=1, out=buf), n * D)
         print(f"| {noise!r} | {value:.3g} | {100 * value / randn:.0f}% |")
 

@@ -6,8 +6,7 @@ centripetal noises, against l1, l2 and l-inf attacks.
     >>> r = fs.certified_radius(noise, pA=0.99)            # l2 radius, never overstated
     >>> r_inf = fs.certified_radius(noise, 0.99, norm="linf")
 """
-__version__ = "0.1.0"
-
+from ._version import __version__ as __version__
 from .noises import Gaussian, L1Centripetal, L2Centripetal, Laplace, LinfCentripetal, MixedLinfL2, Noise
 from .certificates import (RadiusCurve, certified_radius, gaussian_lower_bound, gaussian_radius,
                            l1_radius_from_l2, laplace_dp_radius, laplace_lower_bound, laplace_multiclass_radius,

@@ -95,3 +95,25 @@ MAX_DRAWS = 10**10
 def check_draws(name, value, minimum=1):
     """A number of draws: an integer in [minimum, MAX_DRAWS]."""
     return check_integer_at_least(name, value, minimum, MAX_DRAWS)
+
+
+def check_positive_int(name, value):
+    """An integer >= 1 (bools refused)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be a positive integer, got {value!r}")
+    if value <= 0:
+        raise ValueError(f"{name} must be a positive integer, got {value}")
+    return int(value)
+
+
+def check_draw_count(name, value):
+    """A number of noise draws: a positive integer up to MAX_DRAWS (more would run for hours)."""
+    check_positive_int(name, value)
+    return check_draws(name, value)
+
+
+def check_alpha(value, name="alpha"):
+    """A failure probability in (0, 1)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not 0 < value < 1:
+        raise ValueError(f"{name} must lie in (0, 1), got {value!r}")
+    return float(value)

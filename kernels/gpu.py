@@ -4,17 +4,27 @@ Imported only when a CUDA path is used; needs numba-cuda (``pip install "fastsmo
 a GPU, or NUMBA_ENABLE_CUDASIM=1 (numba's simulator, which runs these kernels on the CPU).
 One thread per sample in a grid-stride loop; histogram counts are added with integer atomics, so
 results do not depend on the launch shape.
+
+The public drivers take the same positional arguments as kernels/cpu.py's (a families.KernelSpec
+and a seed below 2^64); the launch shape is this driver's tuning:
+
+    fill(out, spec, seed, offset=0, *, threads=256, blocks=None)
+    reduce(spec, n, offset, radii, lows, inv_widths, nbins, seed, stream, *, threads=256, blocks=None)
+
+Importing this module changes nothing in numba: configure_nvvm(), which the drivers call, sets up
+NVVM for this package's code on first use.
 """
 import numpy as np
 from numba import cuda
 
+from . import families
 from .device import define
 
 NVVM_MARK = "10fastsmooth7kernels"  # in the mangled names of every function compiled from this package
 
 
-def _compile_without_contraction():
-    """Make NVVM compile this package's CUDA code with -fma=0.
+def configure_nvvm():
+    """Make NVVM compile this package's CUDA code with -fma=0 (idempotent; a no-op under the simulator).
 
     By default NVVM fuses a multiply and a dependent add into one FMA (its -fma=1), which rounds
     once where the CPU rounds twice, so GPU floats would differ from the CPU's in the last bits;
@@ -41,8 +51,11 @@ def _compile_without_contraction():
     nvvm.compile_ir = compile_ir_for_fastsmooth
 
 
-_compile_without_contraction()
-dev = define(cuda.jit(device=True))
+_compile_without_contraction = configure_nvvm  # the former name
+
+# CUDA device code raises with constant arguments only (numba-cuda has no dynamic exceptions); the
+# drivers below check the family id, naming it, before any launch
+dev = define(cuda.jit(device=True), exception_values=False)
 _fill_row = dev["fill_row"]
 _sample_stats, _log_ratio, _histogram_bin = dev["sample_stats"], dev["log_ratio"], dev["histogram_bin"]
 
@@ -75,23 +88,35 @@ def _launch(n, threads=256, blocks=None):
     return blocks, threads
 
 
-def fill(out, family, shape, scale, cdf, log_tau, k0, k1, offset, threads=256, blocks=None):
-    """Fill a CUDA array (anything with __cuda_array_interface__) in place; a host array is copied over
-    and back (the simulator's and the tests' path)."""
+def fill(out, spec, seed, offset=0, *, threads=256, blocks=None):
+    """Fill row i of a CUDA array (anything with __cuda_array_interface__; float32, (n, spec.d)) in
+    place with sample offset + i of the noise of `spec`; a host array is copied over and back (the
+    simulator's and the tests' path). Returns out."""
+    family = families.check_family(spec.family)
+    k0, k1 = families.seed_words(seed)
+    configure_nvvm()
     on_device = hasattr(out, "__cuda_array_interface__")
     target = cuda.as_cuda_array(out) if on_device else cuda.to_device(out)
+    if target.shape[1] != spec.d:
+        raise ValueError(f"out has {target.shape[1]} columns, the noise {spec.d} coordinates")
     grid = _launch(target.shape[0], threads, blocks)
-    _fill_kernel[grid](target, family, shape, scale, cuda.to_device(cdf), cuda.to_device(log_tau), k0, k1, offset)
+    _fill_kernel[grid](target, family, spec.shape, spec.scale, cuda.to_device(spec.table),
+                       cuda.to_device(spec.log_tau), k0, k1, np.uint64(offset))
     cuda.synchronize()
     if not on_device:
         target.copy_to_host(out)
     return out
 
 
-def reduce(family, n, offset, shape, d, k, scale, cdf, log_tau, radii, lows, inv_widths, nbins, k0, k1, stream,
-           threads=256, blocks=None):
+def reduce(spec, n, offset, radii, lows, inv_widths, nbins, seed, stream, *, threads=256, blocks=None):
+    """cpu.reduce's histograms (the same counts), with integer atomics on the device."""
+    family = families.check_family(spec.family, families.WITH_LOG_RATIO)
+    k0, k1 = families.seed_words(seed)
+    configure_nvvm()
+    n, offset, nbins, stream = int(n), int(offset), int(nbins), int(stream)
     counts = cuda.to_device(np.zeros((radii.size, nbins + 2), np.int64))
     grid = _launch(n, threads, blocks)
-    _reduce_kernel[grid](counts, family, n, offset, shape, d, k, scale, cuda.to_device(cdf), cuda.to_device(log_tau),
-                         cuda.to_device(radii), cuda.to_device(lows), cuda.to_device(inv_widths), nbins, k0, k1, stream)
+    _reduce_kernel[grid](counts, family, n, offset, spec.shape, spec.d, spec.k, spec.scale, cuda.to_device(spec.table),
+                         cuda.to_device(spec.log_tau), cuda.to_device(radii), cuda.to_device(lows),
+                         cuda.to_device(inv_widths), nbins, k0, k1, stream)
     return counts.copy_to_host()

@@ -2,7 +2,8 @@
 
 These are the formulas of docs/math.md §2, written once as scalar functions of the few numbers a
 sample needs (never the d-dimensional vector). ``define(jit)`` compiles them for a target (the
-kernels do); the module-level functions are the same source as plain Python, which
+kernels use ``define_dispatch``, which adds X by family id and the slot of X in a histogram); the
+module-level functions are the same source as plain Python, which
 `np.vectorize` applies to arrays. log and log1p come from `elementary` (plain arithmetic, so that
 the CPU loops over samples vectorize).
 """
@@ -10,6 +11,7 @@ import math
 
 from . import elementary
 from .elementary import ATANH_SERIES_MAX
+from .families import GAUSSIAN, L1, L2, MIXED
 
 
 def define(jit, elem=None):
@@ -73,6 +75,47 @@ def define(jit, elem=None):
         return tail + (2.0 * r * S - d * r * r) / (2.0 * sigma * sigma)
 
     return log_ratio_l1, log_ratio_l2, log_ratio_mixed, log_ratio_l2_series, log_ratio_l2_log1p
+
+
+def define_dispatch(jit, hot, elem, unknown_family):
+    """The formulas above compiled with `hot` (named "log_ratio_l2" and so on) and with them:
+    `log_ratio`, X at radius r by family id from the statistics of draws.sample_stats (compiled with
+    `jit`; `unknown_family` raises for an id without a log-ratio), `l2_unscaled`, the L2 family's
+    statistics in the units of z, and `histogram_bin`, the slot of X in the reductions' counts."""
+    ratio_l1, ratio_l2, ratio_mixed, ratio_l2_series, ratio_l2_log1p = define(hot, elem)
+
+    @hot
+    def l2_unscaled(a, b, scale):
+        """(R^2, z1) from the L2 family's statistics (a, b) = (R^2 / scale^2, z1 / scale) of sample_stats."""
+        return scale * scale * a, scale * b
+
+    @jit
+    def log_ratio(family, a, b, s, t, r, d, k, scale):
+        """X at radius r from the statistics of sample_stats."""
+        if family == L2 or family == GAUSSIAN:
+            r2, z1 = l2_unscaled(a, b, scale)
+            return ratio_l2(r2, z1, r, k, scale)
+        if family == L1:
+            return ratio_l1(scale * a, scale * b, r, k, scale)
+        if family == MIXED:
+            return ratio_mixed(scale * a, scale * s, scale * b, scale * t, r, d, k, scale)
+        unknown_family(family)
+        return math.nan
+
+    @hot
+    def histogram_bin(x, lo, inv_width, nbins):
+        """Slot of x in counts[0 .. nbins+1]: 0 below lo (and NaN: counted as smallest, the safe side),
+        1..nbins the bins, nbins+1 at or above the top."""
+        if not (x >= lo):
+            return 0
+        pos = (x - lo) * inv_width
+        if pos >= nbins:
+            return nbins + 1
+        return 1 + int(pos)
+
+    return dict(log_ratio_l1=ratio_l1, log_ratio_l2=ratio_l2, log_ratio_mixed=ratio_mixed,
+                log_ratio_l2_series=ratio_l2_series, log_ratio_l2_log1p=ratio_l2_log1p, l2_unscaled=l2_unscaled,
+                log_ratio=log_ratio, histogram_bin=histogram_bin)
 
 
 log_ratio_l1, log_ratio_l2, log_ratio_mixed, log_ratio_l2_series, log_ratio_l2_log1p = define(lambda f: f)

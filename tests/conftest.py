@@ -11,4 +11,5 @@ def _isolated_cache(tmp_path_factory, monkeypatch):
 
 
 def pytest_report_header(config):
-    return f"fastsmooth cache for tests: private temporary directory (FASTSMOOTH_CACHE_DIR was {os.environ.get('FASTSMOOTH_CACHE_DIR')!r})"
+    was = os.environ.get("FASTSMOOTH_CACHE_DIR")
+    return f"fastsmooth cache for tests: private temporary directory (FASTSMOOTH_CACHE_DIR was {was!r})"

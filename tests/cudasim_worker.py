@@ -15,15 +15,11 @@ def main(path):
     for name, noise, n, offset in FILL_CASES:
         for threads, blocks in ((4, 1), (3, 2)):  # launch shapes must not matter
             out = np.zeros((n, noise.d), np.float32)
-            family, shape, scale, cdf, log_tau = noise._kernel_args()
-            gpu.fill(out, family, shape, scale, cdf, log_tau, np.uint64(SEED & 0xFFFFFFFF), np.uint64(SEED >> 32),
-                     np.uint64(offset), threads=threads, blocks=blocks)
+            gpu.fill(out, noise.kernel_spec(), SEED, offset, threads=threads, blocks=blocks)
             results[f"fill-{name}-{threads}x{blocks}"] = out
     for name, noise, n, radii, lows, inv_widths, nbins in REDUCE_CASES:
-        family, shape, scale, cdf, log_tau = noise._kernel_args()
-        results[f"reduce-{name}"] = gpu.reduce(family, n, 0, shape, noise.d, noise.k, scale, cdf, log_tau, radii,
-                                               lows, inv_widths, nbins, np.uint64(SEED & 0xFFFFFFFF),
-                                               np.uint64(SEED >> 32), 1, threads=8, blocks=3)
+        results[f"reduce-{name}"] = gpu.reduce(noise.kernel_spec(), n, 0, radii, lows, inv_widths, nbins, SEED, 1,
+                                               threads=8, blocks=3)
     np.savez(path, **results)
 
 

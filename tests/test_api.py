@@ -83,7 +83,8 @@ def test_cli_rms_top2_and_bound(capsys):
 
 @pytest.mark.parametrize("argv,words", [
     (["radius", "--noise", "l2-centripetal", "--d", "10", "--k", "10", "--sigma", "1", "--pA", "0.9"], "0 <= k < d"),
-    (["radius", "--noise", "linf-centripetal", "--d", "10", "--k", "1", "--sigma", "1", "--pA", "0.9"], "cannot certify"),
+    (["radius", "--noise", "linf-centripetal", "--d", "10", "--k", "1", "--sigma", "1", "--pA", "0.9"],
+     "cannot certify"),
     (["radius", "--noise", "laplace", "--d", "10", "--b", "1", "--pA", "0.9", "--norm", "l2"], "certifies l1"),
     (["radius", "--noise", "gaussian", "--d", "10", "--sigma", "1", "--pA", "1.5"], "pA must lie in"),
     (["radius", "--noise", "gaussian", "--d", "10", "--pA", "0.9"], "give exactly one of --sigma and --rms"),

@@ -26,7 +26,6 @@ except Exception:  # noqa: BLE001 - a broken driver is a missing GPU here
 pytestmark = pytest.mark.skipif(not (REAL_GPU or SIMULATOR), reason="no CUDA GPU (and not under the simulator)")
 needs_device_arrays = pytest.mark.skipif(not REAL_GPU, reason="needs a real CUDA GPU (device arrays)")
 
-WORDS = (np.uint64(SEED & 0xFFFFFFFF), np.uint64(SEED >> 32))
 # launch shapes (threads a block, blocks); the simulator runs each thread as a Python thread: small ones there
 LAUNCHES = ((4, 1), (3, 2)) if SIMULATOR else ((4, 1), (3, 2), (256, None))
 FAMILIES = [fs.Gaussian(784, 0.25), fs.L2Centripetal(784, 772, 2.0), fs.Laplace(784, 0.2),
@@ -39,27 +38,22 @@ def _gpu():
     return gpu
 
 
-def _cpu_reduce(noise, n, offset, radii, lows, inv_widths, nbins, seed_words=WORDS):
+def _cpu_reduce(noise, n, offset, radii, lows, inv_widths, nbins, seed=SEED):
     from fastsmooth.kernels import cpu
-    family, shape, scale, cdf, log_tau = noise._kernel_args()
-    return cpu.reduce(family, n, offset, shape, noise.d, noise.k, scale, cdf, log_tau, radii, lows, inv_widths, nbins,
-                      *seed_words, STREAM_REDUCE, 4)
+    return cpu.reduce(noise.kernel_spec(), n, offset, radii, lows, inv_widths, nbins, seed, STREAM_REDUCE, chunks=4)
 
 
-def _gpu_reduce(noise, n, offset, radii, lows, inv_widths, nbins, seed_words=WORDS, **launch):
-    family, shape, scale, cdf, log_tau = noise._kernel_args()
-    return _gpu().reduce(family, n, offset, shape, noise.d, noise.k, scale, cdf, log_tau, radii, lows, inv_widths,
-                         nbins, *seed_words, STREAM_REDUCE, **launch)
+def _gpu_reduce(noise, n, offset, radii, lows, inv_widths, nbins, seed=SEED, **launch):
+    return _gpu().reduce(noise.kernel_spec(), n, offset, radii, lows, inv_widths, nbins, seed, STREAM_REDUCE, **launch)
 
 
 @pytest.mark.parametrize("case", FILL_CASES, ids=[c[0] for c in FILL_CASES])
 def test_fill_equals_cpu_for_any_launch_shape(case):
     name, noise, n, offset = case
     expected = noise.sample(n, seed=SEED, offset=offset)
-    family, shape, scale, cdf, log_tau = noise._kernel_args()
     for threads, blocks in LAUNCHES:
         out = np.zeros((n, noise.d), np.float32)
-        _gpu().fill(out, family, shape, scale, cdf, log_tau, *WORDS, np.uint64(offset), threads=threads, blocks=blocks)
+        _gpu().fill(out, noise.kernel_spec(), SEED, offset, threads=threads, blocks=blocks)
         np.testing.assert_array_equal(out, expected, err_msg=f"{name}, {threads} threads x {blocks} blocks")
 
 

@@ -46,8 +46,8 @@ def test_gaussian_closed_forms_and_default_method():
     noise = fs.Gaussian(3072, 0.5)
     pA = np.linspace(0.51, 0.9999, 7)
     np.testing.assert_allclose(fs.certified_radius(noise, pA), 0.5 * stats.norm.ppf(pA), rtol=1e-11)
-    np.testing.assert_allclose(fs.certified_radius(noise, 0.9, 0.05), 0.25 * (stats.norm.ppf(0.9) - stats.norm.ppf(0.05)),
-                               rtol=1e-11)
+    np.testing.assert_allclose(fs.certified_radius(noise, 0.9, 0.05),
+                               0.25 * (stats.norm.ppf(0.9) - stats.norm.ppf(0.05)), rtol=1e-11)
     assert fs.certified_radius(noise, 0.5) == 0.0 and fs.certified_radius(noise, 1.0) == np.inf
     # Gaussian is the k = 0 member of its family: same certificate.
     assert fs.certified_radius(noise, 0.97) == fs.certified_radius(fs.L2Centripetal(3072, 0, 0.5), 0.97)

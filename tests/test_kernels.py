@@ -10,7 +10,7 @@ import pytest
 from scipy import stats
 
 import fastsmooth as fs
-from fastsmooth.kernels import cpu
+from fastsmooth.kernels import cpu, families
 from fastsmooth.kernels.device import EXTRA, STREAM_REDUCE, define
 from fastsmooth.kernels.elementary import ATANH_SERIES_MAX
 
@@ -42,9 +42,7 @@ def _cpu_fill(noise, n, offset):
 
 
 def _cpu_reduce(noise, n, radii, lows, inv_widths, nbins):
-    family, shape, scale, cdf, log_tau = noise._kernel_args()
-    return cpu.reduce(family, n, 0, shape, noise.d, noise.k, scale, cdf, log_tau, radii, lows, inv_widths, nbins,
-                      *_words(SEED), STREAM_REDUCE, 3)
+    return cpu.reduce(noise.kernel_spec(), n, 0, radii, lows, inv_widths, nbins, SEED, STREAM_REDUCE, chunks=3)
 
 
 @pytest.fixture(scope="module")
@@ -93,12 +91,11 @@ def test_chunks_and_threads_do_not_change_samples(noise):
 
 def test_reduction_independent_of_chunking():
     noise = fs.L1Centripetal(50, 10, 0.5)
-    family, shape, scale, cdf, log_tau = noise._kernel_args()
+    spec = noise.kernel_spec()
     args = (np.array([0.2, 0.5]), np.array([-4.0, -8.0]), np.array([20.0, 10.0]), 64)
-    one = cpu.reduce(family, 5000, 0, shape, 50, 10.0, scale, cdf, log_tau, *args, *_words(1), 1, 1)
-    many = cpu.reduce(family, 5000, 0, shape, 50, 10.0, scale, cdf, log_tau, *args, *_words(1), 1, 7)
-    split = (cpu.reduce(family, 1234, 0, shape, 50, 10.0, scale, cdf, log_tau, *args, *_words(1), 1, 2)
-             + cpu.reduce(family, 3766, 1234, shape, 50, 10.0, scale, cdf, log_tau, *args, *_words(1), 1, 3))
+    one = cpu.reduce(spec, 5000, 0, *args, 1, 1, chunks=1)
+    many = cpu.reduce(spec, 5000, 0, *args, 1, 1, chunks=7)
+    split = cpu.reduce(spec, 1234, 0, *args, 1, 1, chunks=2) + cpu.reduce(spec, 3766, 1234, *args, 1, 1, chunks=3)
     np.testing.assert_array_equal(one, many)
     np.testing.assert_array_equal(one, split)
 
@@ -112,7 +109,7 @@ def test_nvvm_compiles_this_package_without_contraction(monkeypatch):
     from fastsmooth.kernels import gpu
     calls = []
     monkeypatch.setattr(nvvm, "compile_ir", lambda llvmir, **options: calls.append(options) or "ptx")
-    gpu._compile_without_contraction()
+    gpu.configure_nvvm()
     ours = "define void @_ZN10fastsmooth7kernels3gpu14_reduce_kernelE(double %x) {}"
     assert nvvm.compile_ir([ours], opt=3, fastmath=False) == "ptx"
     nvvm.compile_ir(["define void @_ZN8__main__6kernelE(double %x) {}"], opt=3, fastmath=False)
@@ -147,7 +144,7 @@ def test_cuda_without_gpu_says_what_to_install():
 # ---- laws of the per-sample statistics (KS tests at false-failure rate 1e-6 each) ---------------
 def _stats(kind, noise, n, seed=21):
     fn = cpu.dev["stats_l2" if kind == "l2" else "stats_l1"]
-    shape = noise._kernel_args()[1]
+    shape = noise.kernel_spec().shape
     k0, k1 = _words(seed)
     return np.array([fn(shape, noise.d, k0, k1, np.uint64(i), 1) for i in range(n)])
 
@@ -243,15 +240,16 @@ def test_elementary_functions_within_an_ulp_or_two():
     elem = cpu.dev["elementary"]
     log_positive, log1p, sincos = (np.vectorize(elem[name]) for name in ("log_positive", "log1p", "sincos_quarter"))
     rng = np.random.default_rng(0)
-    x = np.concatenate([np.exp(rng.uniform(-700, 700, 5000)), rng.uniform(0.5, 2, 5000), 1 + rng.uniform(-1e-9, 1e-9, 500),
+    x = np.concatenate([np.exp(rng.uniform(-700, 700, 5000)), rng.uniform(0.5, 2, 5000),
+                        1 + rng.uniform(-1e-9, 1e-9, 500),
                         [2.3e-308, 2.0, np.nextafter(1, 0), np.nextafter(1, 2), 1.7e308]])
     assert _ulps(log_positive(x), np.log(x.astype(np.longdouble))).max() <= 1.0
     assert log_positive(1.0) == 0.0
-    q = np.concatenate([rng.uniform(-0.999, 10, 5000), np.geomspace(1e-300, 1e-2, 500), -np.geomspace(1e-300, 1e-2, 500),
-                        np.exp(rng.uniform(-30, 600, 500))])
+    q = np.concatenate([rng.uniform(-0.999, 10, 5000), np.geomspace(1e-300, 1e-2, 500),
+                        -np.geomspace(1e-300, 1e-2, 500), np.exp(rng.uniform(-30, 600, 500))])
     assert _ulps(log1p(q), np.log1p(q.astype(np.longdouble))).max() <= 2.0
-    s = np.concatenate([rng.uniform(-ATANH_SERIES_MAX, ATANH_SERIES_MAX, 5000), np.geomspace(1e-300, ATANH_SERIES_MAX, 500),
-                        -np.geomspace(1e-300, ATANH_SERIES_MAX, 500)])
+    s = np.concatenate([rng.uniform(-ATANH_SERIES_MAX, ATANH_SERIES_MAX, 5000),
+                        np.geomspace(1e-300, ATANH_SERIES_MAX, 500), -np.geomspace(1e-300, ATANH_SERIES_MAX, 500)])
     series = np.vectorize(elem["log_ratio_series"])(s)
     s_long = s.astype(np.longdouble)
     assert _ulps(series, np.log1p(2 * s_long / (1 - s_long))).max() <= 1.0  # log((1 + s) / (1 - s))
@@ -356,17 +354,16 @@ def test_vectorized_reduction_equals_the_per_sample_path(noise):
     vectorized passes over coordinates, with slow draws and rejections finished in between; its
     counts must equal X computed one sample at a time by the plain-Python device functions (batches
     and chunks cut at odd places: 700 samples from offset 300, 3 chunks)."""
-    family, shape, scale, cdf, log_tau = noise._kernel_args()
-    radii = np.array([0.05, 0.4, 1.5]) * (noise.sigma if family == 3 else 1.0)
+    spec = noise.kernel_spec()
+    radii = np.array([0.05, 0.4, 1.5]) * (noise.sigma if spec.family == families.MIXED else 1.0)
     x = np.empty((radii.size, 700))
     for i in range(700):
-        a, b, s, t = PLAIN["sample_stats"](family, shape, noise.d, cdf, log_tau, *_words(SEED), np.uint64(300 + i),
-                                           STREAM_REDUCE)
-        x[:, i] = [PLAIN["log_ratio"](family, a, b, s, t, r, noise.d, noise.k, scale) for r in radii]
+        a, b, s, t = PLAIN["sample_stats"](spec.family, spec.shape, noise.d, spec.table, spec.log_tau, *_words(SEED),
+                                           np.uint64(300 + i), STREAM_REDUCE)
+        x[:, i] = [PLAIN["log_ratio"](spec.family, a, b, s, t, r, noise.d, noise.k, spec.scale) for r in radii]
     nbins = 64
     lows, inv_widths, expected = _histograms_over_the_middle(x, nbins)
-    counts = cpu.reduce(family, 700, 300, shape, noise.d, noise.k, scale, cdf, log_tau, radii, lows, inv_widths, nbins,
-                        *_words(SEED), STREAM_REDUCE, 3)
+    counts = cpu.reduce(spec, 700, 300, radii, lows, inv_widths, nbins, SEED, STREAM_REDUCE, chunks=3)
     assert (expected[:, 0] > 0).all() and (expected[:, -1] > 0).all() and (expected[:, 1:-1].sum(axis=1) > 500).all()
     np.testing.assert_array_equal(counts, expected)
 
@@ -378,20 +375,19 @@ def test_deferred_samples_counted_as_the_per_sample_path_counts_them():
     at a time by the device path (cpu.sample_stats and log_ratios_of: stats_l2, log_ratio_l2), which
     defers nothing."""
     noise = fs.L2Centripetal(3072, 3060, 4.0)
-    family, shape, scale, cdf, log_tau = noise._kernel_args()
+    spec = noise.kernel_spec()
     n, offset, radii, nbins = 30_000, 7, np.array([0.2, 0.9]), 64
     k0, k1 = _words(SEED)
     undecided = 0
     for i in range(offset, offset + n):
         words = cpu.dev["block"](k0, k1, np.uint64(i), STREAM_REDUCE, EXTRA)
-        g_radius, u1, _, _ = cpu.dev["l2_draws_from"](shape, 0.5 * (noise.d - 3), *words)
+        g_radius, u1, _, _ = cpu.dev["l2_draws_from"](spec.shape, 0.5 * (noise.d - 3), *words)
         undecided += (g_radius < 0) or np.isnan(u1)
     assert 100 < undecided < 400
-    stats = cpu.sample_stats(family, n, offset, shape, noise.d, cdf, log_tau, k0, k1, STREAM_REDUCE)
-    x = cpu.log_ratios_of(family, stats, radii, noise.d, noise.k, scale)
+    stats = cpu.sample_stats(spec, n, offset, SEED, STREAM_REDUCE)
+    x = cpu.log_ratios_of(spec, stats, radii)
     lows, inv_widths, expected = _histograms_over_the_middle(x, nbins)
-    counts = cpu.reduce(family, n, offset, shape, noise.d, noise.k, scale, cdf, log_tau, radii, lows, inv_widths, nbins,
-                        k0, k1, STREAM_REDUCE, 3)
+    counts = cpu.reduce(spec, n, offset, radii, lows, inv_widths, nbins, SEED, STREAM_REDUCE, chunks=3)
     np.testing.assert_array_equal(counts, expected)
 
 
@@ -448,15 +444,16 @@ def test_gamma_variates_follow_their_law(a):
 def test_vectorized_fill_equals_the_per_sample_path(noise):
     """cpu.fill's SIMD passes (fast paths, then the full path where they left NaN) give the rows of
     the plain-Python device fill_row, for 60 rows from offset 5; the slow paths are exercised."""
-    family, shape, scale, cdf, log_tau = noise._kernel_args()
+    family, _, _, shape, scale, cdf, log_tau = noise.kernel_spec()
     rows = noise.sample(60, seed=SEED, offset=5)
     expected = np.empty_like(rows)
     for i in range(60):
         PLAIN["fill_row"](expected[i], family, shape, scale, cdf, log_tau, *_words(SEED), np.uint64(5 + i))
     np.testing.assert_array_equal(rows, expected)
     # the NaN-flagged full paths ran: some fast-path draws of these rows needed them
-    words = [PLAIN["block"](*_words(SEED), np.uint64(5 + i), 0, 4096 + b) for i in range(60) for b in range(noise.d // 2)]
-    if family == 3:
+    words = [PLAIN["block"](*_words(SEED), np.uint64(5 + i), 0, 4096 + b)
+             for i in range(60) for b in range(noise.d // 2)]
+    if family == families.MIXED:
         tau = [PLAIN["mixed_draw_t"](cdf, log_tau, *_words(SEED), np.uint64(5 + i), 0)[0] for i in range(60)]
         flags = [PLAIN["mixed_fast"](w[0], w[1], tau[n // (noise.d // 2)]) for n, w in enumerate(words)]
     else:

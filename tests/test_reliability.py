@@ -26,7 +26,7 @@ import fastsmooth as fs
 from fastsmooth.certificates import curves, dual
 from fastsmooth.certificates.api import exact_law
 from fastsmooth.cli import main
-from fastsmooth.smoothing.dataset import image_seed
+from fastsmooth.smoothing.rows import image_seed
 
 import reference_law as ref
 from test_smoothing import Linear

@@ -38,7 +38,7 @@ def radius_noises():
 
 def radii(noise, norm):
     """Certified radii at every pA of PA (one Monte Carlo pass for all of them for the mixed noise)."""
-    if noise.family == "mixed":
+    if noise.certificate_method == "mc":
         return fs.certified_radius(noise, list(PA), norm=norm, n_mc=N_MC, seed=0)
     return fs.certified_radius(noise, list(PA), norm=norm)
 

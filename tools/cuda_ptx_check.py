@@ -39,6 +39,7 @@ def main(cc=(9, 0)):
         module.get_current_device = lambda: device
     from fastsmooth.kernels import gpu
     from numba.cuda.cudadrv import nvvm
+    gpu.configure_nvvm()  # what the drivers do before their first launch
     seen_ir = []
     compile_ir = nvvm.compile_ir  # gpu's wrapper: record the IR that reaches NVVM, then compile as it does
 

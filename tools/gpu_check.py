@@ -100,11 +100,6 @@ def commit_of(given):
 
 
 # ---- helpers ---------------------------------------------------------------------------------------
-def seed_words(seed):
-    import numpy as np
-    return np.uint64(seed & 0xFFFFFFFF), np.uint64(seed >> 32)
-
-
 def timed(fn, sync, min_seconds=1.0, max_reps=20):
     """(seconds per call, last result): fn() repeated until min_seconds have passed (at least twice)."""
     sync()
@@ -210,7 +205,7 @@ class Checks:
         d = size("fill_d", self.simulate)
         compared, problems = 0, []
         for name, noise in self.noises(d):
-            family, shape, scale, cdf, log_tau = noise._kernel_args()
+            spec = noise.kernel_spec()
             for rows in size("fill_rows", self.simulate):
                 for seed in size("seeds", self.simulate):
                     for offset in size("offsets", self.simulate):
@@ -221,7 +216,7 @@ class Checks:
                             got = out.cpu().numpy()
                         else:  # the simulator has no device arrays: its driver with a host array
                             got = np.zeros((rows, d), np.float32)
-                            gpu.fill(got, family, shape, scale, cdf, log_tau, *seed_words(seed), np.uint64(offset))
+                            gpu.fill(got, spec, seed, offset)
                         compared += got.size
                         problem = first_mismatch(expected, got)
                         if problem:
@@ -244,12 +239,10 @@ class Checks:
             largest = size("reduce_n_mixed" if name == "mixed" else "reduce_n", self.simulate)
             radii = np.array([0.05, 0.5]) * noise.rms * (1.0 if name != "mixed" else 0.1)
             lows, inv_widths, nbins = np.array([-8.0, -40.0]), np.array([300.0, 60.0]), 4096
-            family, shape, scale, cdf, log_tau = noise._kernel_args()
             seeds = size("seeds", self.simulate)
             for seed, offset, n in ((seeds[0], 0, largest), (seeds[-1], 2**40, largest), (12345, 2**33 + 1, 777)):
-                args = (family, n, offset, shape, noise.d, noise.k, scale, cdf, log_tau, radii, lows, inv_widths,
-                        nbins, *seed_words(seed), 1)
-                expected = cpu.reduce(*args, 8)
+                args = (noise.kernel_spec(), n, offset, radii, lows, inv_widths, nbins, seed, 1)
+                expected = cpu.reduce(*args, chunks=8)
                 got = gpu.reduce(*args)
                 compared += int(got.sum())
                 problem = first_mismatch(expected, got)
@@ -265,23 +258,22 @@ class Checks:
         import fastsmooth as fs
         from fastsmooth.kernels import cpu, gpu
         noise = fs.L2Centripetal(3072 if not self.simulate else 9, 3060 if not self.simulate else 4.5, 4.0)
-        family, shape, scale, cdf, log_tau = noise._kernel_args()
+        spec = noise.kernel_spec()
         n = size("rate_n", self.simulate)
         out = {}
         for radii_count in (1, 8):
             radii = np.linspace(0.1, 0.8, radii_count)
             lows, inv_widths = np.full(radii_count, -20.0), np.full(radii_count, 100.0)
 
-            def run(count, driver=gpu, extra=()):
-                return driver.reduce(family, count, 0, shape, noise.d, noise.k, scale, cdf, log_tau, radii, lows,
-                                     inv_widths, 4096, *seed_words(1), 1, *extra)
+            def run(count, driver=gpu, **tuning):
+                return driver.reduce(spec, count, 0, radii, lows, inv_widths, 4096, 1, 1, **tuning)
 
             run(1000)  # compile
             seconds, counts = timed(lambda: run(n), self.sync)
             assert int(counts.sum()) == n * radii_count, "a sample was lost or counted twice"
             out[f"l2_reduction_{radii_count}r_samples_per_s"] = n / seconds
             cpu_n = max(1000, n // 64)
-            cpu_seconds, _ = timed(lambda: run(cpu_n, cpu, (8,)), lambda: None, min_seconds=0.5, max_reps=5)
+            cpu_seconds, _ = timed(lambda: run(cpu_n, cpu, chunks=8), lambda: None, min_seconds=0.5, max_reps=5)
             out[f"l2_reduction_{radii_count}r_cpu_samples_per_s"] = cpu_n / cpu_seconds
         return out
 

@@ -1,78 +1,14 @@
 """The public certificate functions: lower_bound and certified_radius for every noise and norm."""
-import functools
-
 import numpy as np
 
 from .. import _validate as V
-from ..noises import Noise
 from . import closed_forms as cf
 from . import dual, montecarlo
-from .law import ExactLaw
+# METHODS, MC_DEFAULTS, exact_law, mc_options and resolve_method are also read as api.<name>
+from .common import (METHODS, MC_DEFAULTS, check_noise, check_options, check_opts, exact_law,  # noqa: F401
+                     mc_options, native_binary_radius, resolve_method)
+from .curves import RadiusCurve
 from .norms import native_radius, radius_in_norm, resolve_norm
-
-METHODS = ("auto", "closed", "exact", "mc")
-
-
-@functools.lru_cache(maxsize=64)
-def exact_law(noise):
-    """The (cached) quadrature law of X for an L1/L2-family noise."""
-    return ExactLaw(noise)
-
-
-def _check_noise(noise):
-    if not isinstance(noise, Noise):
-        raise TypeError(f"noise must be a fastsmooth noise (e.g. fastsmooth.Gaussian(d, sigma)), got {noise!r}")
-
-
-def resolve_method(noise, method):
-    """The concrete method ('closed', 'exact' or 'mc') that `method` means for `noise`."""
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-    closed_ok = noise.family in ("l1", "l2") and noise.k == 0
-    exact_ok = noise.family in ("l1", "l2")
-    if method == "auto":
-        method = "closed" if closed_ok else "exact" if exact_ok else "mc"
-    if method == "closed" and not closed_ok:
-        raise ValueError(f"method='closed' needs Gaussian or Laplace noise (k = 0), got {noise!r}; use 'exact'")
-    if method == "exact" and not exact_ok:
-        raise ValueError(f"method='exact' exists for the L1 and L2 families only, not {type(noise).__name__}; "
-                         "its certificate needs method='mc'")
-    return method
-
-
-MC_DEFAULTS = {"n_mc": 200_000, "alpha_mc": 1e-3, "seed": 0, "device": "cpu"}
-
-
-def mc_options(opts):
-    """Validated Monte Carlo options (n_mc, alpha_mc, seed, device) with their defaults."""
-    out = dict(MC_DEFAULTS)
-    out.update(opts)
-    out["n_mc"] = V.check_draws("n_mc", out["n_mc"], minimum=100)
-    alpha = V.check_real("alpha_mc", out["alpha_mc"])
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha_mc must lie in (0, 1), got {alpha}")
-    out["alpha_mc"] = alpha
-    out["seed"] = V.check_seed("seed", out["seed"])
-    if out["device"] not in ("cpu", "cuda"):
-        raise ValueError(f"device must be 'cpu' or 'cuda', got {out['device']!r}")
-    return out
-
-
-def _check_opts(opts, allowed):
-    unknown = set(opts) - set(allowed)
-    if unknown:
-        raise TypeError(f"unknown option(s) {sorted(unknown)}; this method accepts {sorted(allowed) or 'none'}")
-
-
-def check_options(noise, method="auto", **opts):
-    """(method, options) for certificates of `noise`, validated before any work: the concrete method
-    ('closed', 'exact' or 'mc') and, for 'mc', every Monte Carlo option with its default filled in
-    (n_mc, alpha_mc, seed, device); other methods take no options. Raises TypeError/ValueError naming
-    the bad option. The torch layer and the command line call this up front."""
-    _check_noise(noise)
-    method = resolve_method(noise, method)
-    _check_opts(opts, MC_DEFAULTS if method == "mc" else ())
-    return method, (mc_options(opts) if method == "mc" else {})
 
 
 def _out(value, scalar):
@@ -97,10 +33,10 @@ def lower_bound(noise, pA, radius, norm=None, method="auto", **opts):
     carries ``.alpha_mc`` and ``.n_mc``. Returns a float for scalar inputs, else an array of the
     broadcast shape.
     """
-    _check_noise(noise)
+    check_noise(noise)
     norm = resolve_norm(noise, norm)
     method = resolve_method(noise, method)
-    _check_opts(opts, MC_DEFAULTS if method == "mc" else ())
+    check_opts(opts, MC_DEFAULTS if method == "mc" else ())
     pA_arr = V.as_float_array("pA", pA, 0.0, 1.0)
     r_arr = V.as_float_array("radius", radius, 0.0, None)
     scalar = pA_arr.ndim == 0 and r_arr.ndim == 0
@@ -113,7 +49,7 @@ def lower_bound(noise, pA, radius, norm=None, method="auto", **opts):
                                      mc["device"])
         return montecarlo.wrap(out, scalar, mc["alpha_mc"], mc["n_mc"])
     if method == "closed":
-        if noise.family == "l2":
+        if noise.closed_form == "gaussian":
             out = cf.gaussian_lower_bound(pA_arr, r_native, noise.sigma)
         else:
             out = cf.laplace_lower_bound(pA_arr, r_native, noise.b)
@@ -121,19 +57,6 @@ def lower_bound(noise, pA, radius, norm=None, method="auto", **opts):
     else:
         out = dual.lower_bound(exact_law(noise), r_native, pA_arr)
     return _out(out, scalar)
-
-
-def _closed_binary_radius(noise, pA):
-    if noise.family == "l2":
-        return cf.gaussian_radius(pA, noise.sigma)
-    return cf.laplace_radius(pA, noise.b)
-
-
-def native_binary_radius(noise, pA, method):
-    """Binary certified radius in the native norm, computed directly (no curve)."""
-    if method == "closed":
-        return _closed_binary_radius(noise, pA)
-    return dual.binary_radius(exact_law(noise), pA, noise.scale)
 
 
 def certified_radius(noise, pA, pB=None, norm=None, method="auto", **opts):
@@ -158,12 +81,12 @@ def certified_radius(noise, pA, pB=None, norm=None, method="auto", **opts):
     With "mc", all radii of the call are certified together with probability >= 1 - alpha_mc over
     the noise samples (so >= 1 - alpha - alpha_mc overall); the result carries ``.alpha_mc``.
     """
-    _check_noise(noise)
+    check_noise(noise)
     norm = resolve_norm(noise, norm)
     method = resolve_method(noise, method)
     pA_arr = V.as_float_array("pA", pA, 0.0, 1.0)
     if method == "mc":
-        _check_opts(opts, MC_DEFAULTS)
+        check_opts(opts, MC_DEFAULTS)
         mc = mc_options(opts)
         pB_arr = None if pB is None else V.as_float_array("pB", pB, 0.0, 1.0)
         shape = np.broadcast_shapes(pA_arr.shape, () if pB_arr is None else pB_arr.shape)
@@ -172,14 +95,13 @@ def certified_radius(noise, pA, pB=None, norm=None, method="auto", **opts):
         out = montecarlo.certified_radius(noise, flat_a, flat_b, mc["n_mc"], mc["alpha_mc"], mc["seed"], mc["device"])
         out = radius_in_norm(noise, out.reshape(shape), norm)
         return montecarlo.wrap(out, len(shape) == 0, mc["alpha_mc"], mc["n_mc"])
-    _check_opts(opts, ("use_curve",))
+    check_opts(opts, ("use_curve",))
     if pB is None:
         scalar = pA_arr.ndim == 0
         use_curve = opts.get("use_curve", False)
         if use_curve not in (True, False):
             raise TypeError(f"use_curve must be True or False, got {use_curve!r}")
         if use_curve:
-            from .curves import RadiusCurve
             out = RadiusCurve(noise, norm=norm, method=method).radius(pA_arr)
         else:
             out = radius_in_norm(noise, native_binary_radius(noise, pA_arr, method), norm)
@@ -187,7 +109,7 @@ def certified_radius(noise, pA, pB=None, norm=None, method="auto", **opts):
     pB_arr = V.as_float_array("pB", pB, 0.0, 1.0)
     pA_arr, pB_arr = np.broadcast_arrays(pA_arr, pB_arr)
     scalar = pA_arr.ndim == 0
-    if method == "closed" and noise.family == "l2":
+    if method == "closed" and noise.closed_form == "gaussian":
         out = cf.gaussian_radius(pA_arr, noise.sigma, pB_arr)
     else:
         if method == "closed":

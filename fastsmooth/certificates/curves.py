@@ -23,7 +23,8 @@ import numpy as np
 from scipy import interpolate, special
 
 from .. import _validate as V
-from . import api
+from ..kernels.config import KERNEL_DIR, cache_folder
+from . import common, dual
 from .norms import radius_in_norm, resolve_norm
 
 CURVE_FORMAT = 3
@@ -32,11 +33,9 @@ CURVE_FORMAT = 3
 def _code_digest():
     """SHA-256 of the sources that determine a curve: the certificate modules, the noise classes and
     the kernels (which draw the Monte Carlo curves' samples)."""
-    from .. import kernels
     here = os.path.dirname(os.path.abspath(__file__))
-    kernel_dir = os.path.dirname(os.path.abspath(kernels.__file__))
     package = os.path.dirname(here)
-    paths = [os.path.join(folder, name) for folder in (here, kernel_dir) for name in os.listdir(folder)
+    paths = [os.path.join(folder, name) for folder in (here, KERNEL_DIR) for name in os.listdir(folder)
              if name.endswith(".py")] + [os.path.join(package, "noises.py"), os.path.join(package, "_validate.py")]
     digest = hashlib.sha256()
     for path in sorted(paths):
@@ -55,11 +54,7 @@ _MEMORY = {}
 
 def cache_dir():
     """$FASTSMOOTH_CACHE_DIR, else $XDG_CACHE_HOME/fastsmooth, else ~/.cache/fastsmooth."""
-    root = os.environ.get("FASTSMOOTH_CACHE_DIR")
-    if root:
-        return root
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "fastsmooth")
+    return cache_folder()
 
 
 def _key(noise, method, pA_max, mc=None):
@@ -69,7 +64,7 @@ def _key(noise, method, pA_max, mc=None):
         key["mc"] = {name: mc[name] for name in ("n_mc", "alpha_mc", "seed")}
         key["mc"]["grid"] = "pilot-ladder-v2"
     else:
-        law = api.exact_law(noise)
+        law = common.exact_law(noise)
         key["quadrature"] = {"panels": law.base.edges.size - 1, "order": law.base.nodes_t.shape[1],
                              "t_max": float(law.base.edges[-1])}
     return json.dumps(key, sort_keys=True)
@@ -160,7 +155,7 @@ def _build(noise, method, pA_max, progress=None):
     table before the last refinement, is within TARGET_MARGIN of the midpoints (relative in r), the
     error stops halving with each refinement, or the table holds MAX_POINTS radii; `margin` is that
     last measured error."""
-    r_top = float(api.native_binary_radius(noise, np.array([pA_max]), method)[0]) * 1.02
+    r_top = float(common.native_binary_radius(noise, np.array([pA_max]), method)[0]) * 1.02
     if r_top == 0:  # nothing up to pA_max is certified (a radial law nearly all at 0): an empty table
         return np.zeros(0), np.zeros(0), 0.0
     if not np.isfinite(r_top):
@@ -168,7 +163,7 @@ def _build(noise, method, pA_max, progress=None):
                          f"{r_top}; use certified_radius(...) directly")
 
     def table_y(r):
-        return special.ndtri(api.dual.pA_needed(api.exact_law(noise), r))
+        return special.ndtri(dual.pA_needed(common.exact_law(noise), r))
 
     r = r_top * np.unique(np.concatenate([np.geomspace(FIRST_RADIUS, 1.0, 49), np.linspace(0.0, 1.0, 49)[1:]]))
     y = table_y(r)
@@ -214,12 +209,12 @@ class RadiusCurve:
     """
 
     def __init__(self, noise, norm=None, method="auto", pA_max=1.0 - 1e-6, cache=True, progress=None, **mc_opts):
-        api._check_noise(noise)
+        common.check_noise(noise)
         self.noise = noise
         self.norm = resolve_norm(noise, norm)
-        self.method = api.resolve_method(noise, method)
-        api._check_opts(mc_opts, api.MC_DEFAULTS if self.method == "mc" else ())
-        self.mc = api.mc_options(mc_opts) if self.method == "mc" else None
+        self.method = common.resolve_method(noise, method)
+        common.check_opts(mc_opts, common.MC_DEFAULTS if self.method == "mc" else ())
+        self.mc = common.mc_options(mc_opts) if self.method == "mc" else None
         self.alpha_mc = self.mc["alpha_mc"] if self.mc else 0.0
         self.pA_max = V.check_real("pA_max", pA_max)
         if not 0.5 < self.pA_max < 1.0:
@@ -267,7 +262,7 @@ class RadiusCurve:
     def radius(self, pA):
         pA = V.as_float_array("pA", pA, 0.0, 1.0)
         if self.method == "closed":
-            native = api.native_binary_radius(self.noise, pA, "closed")
+            native = common.native_binary_radius(self.noise, pA, "closed")
         elif self.mc:
             count = np.searchsorted(self._needed_sorted, pA, side="left")  # entries with pA_needed < pA
             native = np.where(count > 0, self._best_r[np.maximum(count - 1, 0)], 0.0)
@@ -283,7 +278,7 @@ class RadiusCurve:
                 native[inside] = np.exp(self._interp(np.log(y[inside]))) * (1.0 - self.margin - 1e-9)
             beyond = (flat > 0.5) & ~inside
             if beyond.any():
-                native[beyond] = api.native_binary_radius(self.noise, flat[beyond], self.method)
+                native[beyond] = common.native_binary_radius(self.noise, flat[beyond], self.method)
             native = np.maximum(native, 0.0).reshape(pA.shape)
         out = radius_in_norm(self.noise, native, self.norm)
         return float(out) if pA.ndim == 0 else out

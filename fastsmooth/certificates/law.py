@@ -130,7 +130,7 @@ class ExactLaw:
     LUMP_RADIUS = 1e-100  # in units of the scale: R^2, R/r and their logarithms stay far from under/overflow
 
     def __init__(self, noise, panels=12, order=20, t_max=8.5):
-        if noise.family not in ("l1", "l2"):
+        if not noise.has_exact_law:
             raise ValueError(f"the exact law exists for the L1 and L2 families only, not {type(noise).__name__}")
         self.noise = noise
         probe = RadialQuadrature(noise, 1, 2, -t_max, t_max)

@@ -136,15 +136,9 @@ def eb_upper(mean, variance, n, delta):
 
 
 # ---- sampling: the pilot and the main pass --------------------------------------------------------
-def _seed_words(seed):
-    return np.uint64(seed & 0xFFFFFFFF), np.uint64(seed >> 32)
-
-
 def sampling_tv(noise):
     """Total variation between the law the kernels sample and the exact law (item 4 above)."""
-    draws = 6 + (noise.d if noise.family == "mixed" else 0)
-    table = noise.table.tv_error if noise.family == "mixed" else 0.0
-    return SAMPLING_TV_CONSTANT + draws * SAMPLING_TV_PER_DRAW + table
+    return SAMPLING_TV_CONSTANT + noise.sampling_draws() * SAMPLING_TV_PER_DRAW + noise.sampling_table_tv()
 
 
 def pilot_size(n_mc):
@@ -159,15 +153,13 @@ class Pilot:
         from ..kernels import cpu
         self.noise, self.n = noise, n
         self._cpu = cpu
-        self._args = noise._kernel_args()
-        family, shape, scale, cdf, log_tau = self._args
-        self.stats = cpu.sample_stats(family, n, 0, shape, noise.d, cdf, log_tau, *_seed_words(seed), STREAM_PILOT)
+        self._spec = noise.kernel_spec()
+        self.stats = cpu.sample_stats(self._spec, n, 0, seed, STREAM_PILOT)
 
     def x(self, radii):
         """X of every pilot sample at each radius: (len(radii), n)."""
-        family, _, scale, _, _ = self._args
         radii = np.ascontiguousarray(np.atleast_1d(radii), dtype=np.float64)
-        return self._cpu.log_ratios_of(family, self.stats, radii, self.noise.d, self.noise.k, scale)
+        return self._cpu.log_ratios_of(self._spec, self.stats, radii)
 
     @staticmethod
     def plug_in_margin(x):
@@ -249,11 +241,8 @@ class HistogramLaw:
         self.lows = q_lo - 0.25 * spread
         self.widths = 1.5 * spread / NBINS
         self.inv_widths = 1.0 / self.widths
-        family, shape, scale, cdf, log_tau = noise._kernel_args()
-        kern = _arrays.kernels(device)
-        self.counts = kern.reduce(family, n, 0, shape, noise.d, noise.k, scale, cdf, log_tau, self.radii,
-                                  self.lows, self.inv_widths, NBINS, *_seed_words(seed), stream,
-                                  *(() if device == "cuda" else (_n_chunks(),)))
+        self.counts = _arrays.kernels(device).reduce(noise.kernel_spec(), n, 0, self.radii, self.lows,
+                                                     self.inv_widths, NBINS, seed, stream)
         # edges[j, i] for i = 0..NBINS; slot 0 holds X < edges[0] (and NaN), slot i in 1..NBINS holds
         # edges[i-1] <= X < edges[i], slot NBINS + 1 holds X >= edges[NBINS]
         self.edges = self.lows[:, None] + self.widths[:, None] * np.arange(NBINS + 1)[None, :]
@@ -362,11 +351,6 @@ class HistogramLaw:
         best = np.maximum(np.nan_to_num(tail_form, nan=0.0), np.nan_to_num(hinge_form, nan=0.0))
         best = best - _SLACK * (1.0 + np.abs(best))
         return np.where(pA >= 1.0, 1.0, np.clip(best, 0.0, pA))
-
-
-def _n_chunks():
-    import numba
-    return max(1, numba.get_num_threads())
 
 
 def scale_guess(noise):

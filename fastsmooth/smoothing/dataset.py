@@ -3,12 +3,12 @@ import os
 import time
 
 import numpy as np
-import torch
 
-from .. import __version__
+from .._version import __version__
 from .. import _validate as V
+from . import defaults as D
 from .results_file import SETTINGS_FORMAT, prepare_output
-from .smooth import Smooth, _alpha, _draws, _positive_int
+from .rows import certify_row, item_getter, resolve_smooth
 
 
 def run_settings(smooth, n0, n, alpha, seed, top2):
@@ -30,23 +30,9 @@ def _check_index_args(skip, max_items, start):
     return skip, max_items, start
 
 
-def _dataset(data):
-    if isinstance(data, (tuple, list)) and len(data) == 2 and isinstance(data[0], torch.Tensor):
-        X, y = data
-        if not isinstance(y, torch.Tensor) and not isinstance(y, (list, tuple, np.ndarray)):
-            raise TypeError(f"data as (X, y) needs y a tensor, array or list of labels, got {type(y).__name__}")
-        if len(X) != len(y):
-            raise ValueError(f"X and y must have the same length, got {len(X)} and {len(y)}")
-        return (lambda i: (X[i], y[i])), len(X)
-    if not (hasattr(data, "__getitem__") and hasattr(data, "__len__")):
-        raise TypeError(f"data must be a tuple (X, y) of tensors or a dataset of (x, label) pairs, got "
-                        f"{type(data).__name__}")
-    return (lambda i: data[i]), len(data)
-
-
-def certify_dataset(smooth, data, outfile, n0=100, n=100_000, alpha=0.001, batch_size=1000, skip=1, max_items=-1,
-                    start=0, seed=0, top2=False, progress=True, engine="local", num_workers=None, address=None,
-                    resources_per_worker=None):
+def certify_dataset(smooth, data, outfile, n0=D.N0, n=D.N, alpha=D.ALPHA, batch_size=D.BATCH_SIZE, skip=1,
+                    max_items=-1, start=0, seed=0, top2=False, progress=True, engine="local", num_workers=None,
+                    address=None, resources_per_worker=None):
     """Certify items start, start + skip, ... (at most max_items of them; -1 or None: all) of `data`
     and write one row each to `outfile` (tab-separated: idx label predict radius correct time
     pA_lower noise norm). `smooth` is a fastsmooth.Smooth or a picklable function of no arguments
@@ -76,9 +62,9 @@ def certify_dataset(smooth, data, outfile, n0=100, n=100_000, alpha=0.001, batch
     from . import distributed
     distributed.check_engine(engine, num_workers, address, resources_per_worker)
     payload = smooth
-    smooth = _resolve_smooth(smooth)
-    n0, n, alpha = _draws("n0", n0), _draws("n", n), _alpha(alpha)
-    batch_size = _positive_int("batch_size", batch_size)
+    smooth = resolve_smooth(smooth)
+    n0, n, alpha = V.check_draw_count("n0", n0), V.check_draw_count("n", n), V.check_alpha(alpha)
+    batch_size = V.check_positive_int("batch_size", batch_size)
     skip, max_items, start = _check_index_args(skip, max_items, start)
     seed = V.check_seed("seed", seed)
     if not isinstance(top2, (bool, np.bool_)):
@@ -86,7 +72,7 @@ def certify_dataset(smooth, data, outfile, n0=100, n=100_000, alpha=0.001, batch
     top2 = bool(top2)
     if not isinstance(outfile, (str, os.PathLike)):
         raise TypeError(f"outfile must be a path, got {type(outfile).__name__}")
-    get, size = _dataset(data)
+    get, size = item_getter(data)
     indices = list(range(start, size, skip))
     if max_items >= 0:
         indices = indices[:max_items]
@@ -108,41 +94,10 @@ def certify_dataset(smooth, data, outfile, n0=100, n=100_000, alpha=0.001, batch
                                 resources_per_worker, bar, f"certify-{os.getpid()}-{time.time_ns()}")
             else:
                 for idx in todo:
-                    write_row(_certify_row(smooth, get, idx, *row_args))
+                    write_row(certify_row(smooth, get, idx, *row_args))
                     if bar is not None:
                         bar.update(1)
     finally:
         if bar is not None:
             bar.close()
     return outfile
-
-
-def _resolve_smooth(smooth):
-    """A Smooth from a Smooth or from a factory of no arguments that returns one."""
-    if isinstance(smooth, Smooth):
-        return smooth
-    if callable(smooth):
-        built = smooth()
-        if not isinstance(built, Smooth):
-            raise TypeError(f"the smooth factory must return a fastsmooth.Smooth, it returned {type(built).__name__}")
-        return built
-    raise TypeError(f"smooth must be a fastsmooth.Smooth or a function returning one, got {type(smooth).__name__}")
-
-
-def _certify_row(smooth, get, idx, n0, n, alpha, batch_size, seed, top2):
-    """One results row (without its line ending) for item idx."""
-    x, label = get(idx)
-    try:
-        label = int(label)
-        t0 = time.time()
-        prediction, radius = smooth.certify(x, n0, n, alpha, batch_size, seed=image_seed(seed, idx), top2=top2)
-    except (TypeError, ValueError) as exc:
-        raise type(exc)(f"item {idx}: {exc}") from exc
-    elapsed = time.time() - t0
-    return "\t".join([str(idx), str(label), str(prediction), repr(float(radius)), str(int(prediction == label)),
-                      f"{elapsed:.4f}", repr(float(smooth.last_pA)), repr(smooth.noise), smooth.norm])
-
-
-def image_seed(seed, idx):
-    """The noise seed of dataset item idx: fixed by (seed, idx), so resumed and sharded runs agree."""
-    return int(np.random.SeedSequence([seed, idx]).generate_state(1, np.uint64)[0] >> np.uint64(1))

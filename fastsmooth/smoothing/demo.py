@@ -2,7 +2,7 @@
 download), trained with several noises at matched per-coordinate RMS, certified on held-out digits,
 with certified-accuracy tables for l2, l1 and l-inf and a plot. Trained models are cached.
 
-Each table shows the noises meant for its norm (DEMO_NORMS) and, for each, the largest radius
+Each table shows the noises meant for its norm (each noise class's `meant_for`) and, for each, the largest radius
 that n draws can certify at all: pA_lower can never exceed alpha^(1/n) (all n draws on one class),
 so no digit gets a larger radius, whatever the model. Cells beyond a noise's cap read "cap"."""
 import hashlib
@@ -13,12 +13,11 @@ import numpy as np
 import torch
 
 from .. import _validate as V
+from . import defaults
 from .. import noises as N
-from ..certificates import RadiusCurve
-from ..certificates.curves import cache_dir
-from ..certificates.norms import radius_in_norm
+from ..certificates import RadiusCurve, cache_dir, radius_in_norm
 from .analyze import certified_accuracy, format_down, percent_down, plot_certified_accuracy
-from .smooth import Smooth, _alpha, _draws
+from .smooth import Smooth
 from .training import NoiseAugment
 
 D = 784
@@ -50,18 +49,6 @@ def mnist():
     order = torch.randperm(len(X), generator=torch.Generator().manual_seed(0))
     X, y = X[order], y[order]
     return X[:4000], y[:4000], X[4000:], y[4000:]
-
-
-# the norms each demo noise is meant for: the L2 family for l2 (and l-inf through Proposition 4, the
-# usual baseline), the L1 family for l1, the mixed noise for l-inf (its l2/l1 certificates are
-# inclusions of the l-inf ball, far weaker)
-DEMO_NORMS = {"Gaussian": ("l2", "linf"), "L2 centripetal": ("l2", "linf"), "Laplace": ("l1",),
-              "L1 centripetal": ("l1",), "Mixed linf/l2": ("linf",)}
-
-
-def meant_for(name):
-    """The norms the demo noise called `name` is shown for."""
-    return next(norms for prefix, norms in DEMO_NORMS.items() if name.startswith(prefix))
 
 
 def sample_cap(noise, norm, n, alpha):
@@ -147,11 +134,12 @@ def train(noise, X, y, epochs=3, batch_size=64, seed=0, progress=True, adversari
     return model.eval()
 
 
-def run(num=200, n=1000, n0=100, alpha=0.001, rms=0.25, epochs=3, out="fastsmooth-demo", progress=True, names=None):
+def run(num=defaults.DEMO_NUM, n=defaults.DEMO_N, n0=defaults.N0, alpha=defaults.ALPHA, rms=defaults.DEMO_RMS,
+        epochs=defaults.DEMO_EPOCHS, out=defaults.DEMO_OUT, progress=True, names=None):
     """Train, certify and report; returns the markdown report (also written to out/report.md)."""
     from tqdm import tqdm
     num = V.check_integer_at_least("num", num, 1, 1000)  # the held-out split has 1000 digits
-    n, n0, alpha = _draws("n", n), _draws("n0", n0), _alpha(alpha)
+    n, n0, alpha = V.check_draw_count("n", n), V.check_draw_count("n0", n0), V.check_alpha(alpha)
     epochs = V.check_integer_at_least("epochs", epochs, 1)
     rms = V.check_positive("rms", rms)
     torch.set_num_threads(max(1, os.cpu_count() or 1))
@@ -184,7 +172,7 @@ def run(num=200, n=1000, n0=100, alpha=0.001, rms=0.25, epochs=3, out="fastsmoot
     for norm in ("l2", "l1", "linf"):
         runs, caps = {}, {}
         for name, (noise, radius, correct) in results.items():
-            if norm in meant_for(name):
+            if norm in noise.meant_for:
                 runs[name] = {"radius": radius_in_norm(noise, radius, norm), "correct": correct}
                 caps[name] = sample_cap(noise, norm, n, alpha)
         if not runs:

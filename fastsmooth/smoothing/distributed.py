@@ -60,11 +60,11 @@ class _Worker:
     def __init__(self, payload, data, curve, row_args):
         import torch
 
-        from .dataset import _dataset, _resolve_smooth
+        from .rows import item_getter, resolve_smooth
         cpus = int(os.environ.get("OMP_NUM_THREADS", "0") or 0)
         if cpus > 0:
             torch.set_num_threads(cpus)
-        self.smooth = _resolve_smooth(payload)
+        self.smooth = resolve_smooth(payload)
         self.device = None
         import ray
         if ray.get_gpu_ids() and isinstance(self.smooth.base_classifier, torch.nn.Module):
@@ -72,17 +72,17 @@ class _Worker:
             self.smooth.base_classifier.to(self.device)
         if curve is not None:
             self.smooth.radius_curve(curve)
-        self.get, _ = _dataset(data)
+        self.get, _ = item_getter(data)
         self.row_args = row_args
 
     def certify(self, idx):
-        from .dataset import _certify_row
+        from .rows import certify_row
         get = self.get
         if self.device is not None:
             def get(i, _get=self.get):
                 x, label = _get(i)
                 return x.to(self.device), label
-        return _certify_row(self.smooth, get, idx, *self.row_args)
+        return certify_row(self.smooth, get, idx, *self.row_args)
 
     def pid(self):
         return os.getpid()

@@ -1,38 +1,17 @@
 """Smooth: a drop-in replacement for the Gaussian reference smoothed classifier, for every noise."""
 import contextlib
-import numbers
 
 import numpy as np
 import torch
 from scipy.stats import beta, binomtest
 
 from .. import _validate as V
-from ..certificates import RadiusCurve, certified_radius, check_options
-from ..certificates.norms import resolve_norm
+from . import defaults as D
+from ..certificates import RadiusCurve, certified_radius, check_options, resolve_norm
 from ..noises import Noise
 
 ABSTAIN = -1
 ROUND_DOWN = 1.0 - 1e-12  # absorbs the rounding of scipy's inverse incomplete beta in the confidence bounds
-
-
-def _positive_int(name, value):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be a positive integer, got {value!r}")
-    if value <= 0:
-        raise ValueError(f"{name} must be a positive integer, got {value}")
-    return int(value)
-
-
-def _draws(name, value):
-    """A number of noise draws: a positive integer up to MAX_DRAWS (more would run for hours)."""
-    _positive_int(name, value)
-    return V.check_draws(name, value)
-
-
-def _alpha(value):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not 0 < value < 1:
-        raise ValueError(f"alpha must lie in (0, 1), got {value!r}")
-    return float(value)
 
 
 def _seed(value):
@@ -91,7 +70,7 @@ class Smooth:
         if not isinstance(noise, Noise):
             raise TypeError(f"noise must be a fastsmooth noise, got {noise!r}")
         self.base_classifier = base_classifier
-        self.num_classes = _positive_int("num_classes", num_classes)
+        self.num_classes = V.check_positive_int("num_classes", num_classes)
         if self.num_classes < 2:
             raise ValueError(f"num_classes must be >= 2, got {num_classes}")
         self.noise = noise
@@ -154,8 +133,8 @@ class Smooth:
         result does not depend on batch_size).
         """
         x = self._check_x(x)
-        n, batch_size = _draws("n", n), _positive_int("batch_size", batch_size)
-        alpha = _alpha(alpha)
+        n, batch_size = V.check_draw_count("n", n), V.check_positive_int("batch_size", batch_size)
+        alpha = V.check_alpha(alpha)
         seed = _seed(seed)
         counts = self._counts(x, n, batch_size, seed, 0)
         top2 = counts.argsort()[::-1][:2]
@@ -164,7 +143,7 @@ class Smooth:
             return ABSTAIN
         return int(top2[0])
 
-    def certify(self, x, n0=100, n=100_000, alpha=0.001, batch_size=1000, seed=None, top2=False):
+    def certify(self, x, n0=D.N0, n=D.N, alpha=D.ALPHA, batch_size=D.BATCH_SIZE, seed=None, top2=False):
         """(class, radius): the smoothed class at x and a radius in `self.norm` around x within which
         it cannot change, or (ABSTAIN, 0.0).
 
@@ -178,8 +157,9 @@ class Smooth:
         not ABSTAIN then g(x + delta) = class for every ||delta||_norm < radius.
         """
         x = self._check_x(x)
-        n0, n, batch_size = _draws("n0", n0), _draws("n", n), _positive_int("batch_size", batch_size)
-        alpha = _alpha(alpha)
+        n0, n = V.check_draw_count("n0", n0), V.check_draw_count("n", n)
+        batch_size = V.check_positive_int("batch_size", batch_size)
+        alpha = V.check_alpha(alpha)
         seed = _seed(seed)
         guess = int(self._counts(x, n0, batch_size, seed, 0).argmax())
         counts = self._counts(x, n, batch_size, seed, n0)
