@@ -213,7 +213,7 @@ def main(argv=None):
     p_cert.add_argument("--state-dict", default=None, help="weights to load into the module a factory --model returns")
     p_cert.add_argument("--data", default=None,
                         help="a .pt/.npz file of (X, y) (X: inputs, y: labels) or an image folder (one subfolder "
-                             "per class; needs torchvision); default: the built-in MNIST test digits")
+                             "per class, as torchvision's ImageFolder); default: the built-in MNIST test digits")
     p_cert.add_argument("--num-classes", type=int, default=None,
                         help="classes of the model (default: the width of its output on the first item)")
     p_cert.add_argument("--out", required=True, help="results TSV (resumable: rerun to continue)")

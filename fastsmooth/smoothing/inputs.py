@@ -98,17 +98,41 @@ class SmoothFactory:
                       **self.cert_opts)
 
 
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm")
+
+
+class ImageFolder:
+    """The images of a folder with one subfolder per class, in torchvision's ImageFolder layout and
+    order (classes sorted by name, label = their index; files sorted within each), read lazily with
+    Pillow as RGB and returned as (3, H, W) float32 tensors in [0, 1] (what ToTensor gives). Only the
+    paths are kept, so the object travels cheaply to Ray workers (which read the files themselves)."""
+
+    def __init__(self, root):
+        self.root = root
+        self.classes = sorted(e.name for e in os.scandir(root) if e.is_dir())
+        self.samples = [(os.path.join(root, name, f), label) for label, name in enumerate(self.classes)
+                        for f in sorted(os.listdir(os.path.join(root, name))) if f.lower().endswith(IMAGE_EXTENSIONS)]
+        if not self.samples:
+            raise ValueError(f"--data {root!r}: no images ({', '.join(IMAGE_EXTENSIONS)}) in class subfolders "
+                             "(expected root/<class>/<image>)")
+
+    def __len__(self):
+        return len(self.samples)
+
+    def __getitem__(self, index):
+        from PIL import Image
+        path, label = self.samples[index]
+        with Image.open(path) as image:
+            pixels = np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0
+        return torch.from_numpy(pixels).permute(2, 0, 1).contiguous(), label
+
+
 def load_data(path):
     """(X, y) tensors from a .pt file (a tuple (X, y) or a dict with keys X and y, as torch.save
-    writes them) or an .npz file (arrays X and y), or a torchvision ImageFolder dataset of a folder
-    with one subfolder of images per class (pixels in [0, 1], as ToTensor gives them)."""
+    writes them) or an .npz file (arrays X and y), or an ImageFolder of a folder with one subfolder
+    of images per class (pixels in [0, 1])."""
     if os.path.isdir(path):
-        try:
-            from torchvision import datasets, transforms
-        except ImportError as exc:
-            raise ValueError(f"--data {path!r} is a folder: reading image folders needs torchvision "
-                             "(pip install torchvision)") from exc
-        return datasets.ImageFolder(path, transform=transforms.ToTensor())
+        return ImageFolder(path)
     if not os.path.isfile(path):
         raise ValueError(f"--data: no such file or folder {path!r}")
     if path.endswith(".npz"):
