@@ -142,7 +142,7 @@ def _certify_command(args, noise, method, opts):
         raise ValueError(f"--data {args.data!r} holds no items")
     num_classes = args.num_classes
     if num_classes is None:
-        first = data[0][0] if isinstance(data, tuple) else data[0][0]
+        first = data[0][0]  # X's first row, or a dataset's first (x, label) pair's x
         num_classes = count_classes(source(), first)
     factory = SmoothFactory(source, num_classes, noise, norm=args.norm, method=method, **opts)
     certify_dataset(factory, data, args.out, n0=args.n0, n=args.n_samples, alpha=args.alpha,

@@ -58,6 +58,7 @@ class _Worker:
     """The body of one Ray actor: a Smooth, the data, and one method that certifies one item."""
 
     def __init__(self, payload, data, curve, row_args):
+        import ray
         import torch
 
         from .rows import item_getter, resolve_smooth
@@ -65,24 +66,23 @@ class _Worker:
         if cpus > 0:
             torch.set_num_threads(cpus)
         self.smooth = resolve_smooth(payload)
-        self.device = None
-        import ray
-        if ray.get_gpu_ids() and isinstance(self.smooth.base_classifier, torch.nn.Module):
-            self.device = torch.device("cuda")
-            self.smooth.base_classifier.to(self.device)
         if curve is not None:
             self.smooth.radius_curve(curve)
         self.get, _ = item_getter(data)
+        if ray.get_gpu_ids() and isinstance(self.smooth.base_classifier, torch.nn.Module):
+            # a GPU worker: the model and every input on its GPU (the noise is then drawn there too)
+            self.smooth.base_classifier.to("cuda")
+            on_host = self.get
+
+            def get(i):
+                x, label = on_host(i)
+                return x.to("cuda"), label
+            self.get = get
         self.row_args = row_args
 
     def certify(self, idx):
         from .rows import certify_row
-        get = self.get
-        if self.device is not None:
-            def get(i, _get=self.get):
-                x, label = _get(i)
-                return x.to(self.device), label
-        return certify_row(self.smooth, get, idx, *self.row_args)
+        return certify_row(self.smooth, self.get, idx, *self.row_args)
 
     def pid(self):
         return os.getpid()
