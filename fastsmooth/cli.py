@@ -91,6 +91,16 @@ def _certificate_options(noise, args):
     return check_options(noise, method, n_mc=args.n_mc, alpha_mc=args.alpha_mc, seed=args.seed, device=args.device)
 
 
+def _parse_radii(text):
+    """--radii 0.25,0.5,...: a list of floats, or None."""
+    if text is None:
+        return None
+    try:
+        return [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise ValueError(f"--radii must be comma-separated numbers such as 0.25,0.5,0.75, got {text!r}") from None
+
+
 def _torch_command(args, noise):
     import torch
 
@@ -105,6 +115,13 @@ def _torch_command(args, noise):
         V.check_positive_int("--batch", args.batch), V.check_integer_at_least("--skip", args.skip, 1)
         V.check_integer_at_least("--start", args.start, 0), V.check_integer_at_least("--max", args.max, -1)
         V.check_seed("--seed", args.seed)
+        args.radii = _parse_radii(args.radii)
+        from .smoothing.sequential import check_adaptive_options
+        try:
+            check_adaptive_options(args.adaptive, args.radii, args.tolerance)
+        except ValueError as exc:
+            raise ValueError(str(exc).replace("radii", "--radii").replace("adaptive=True", "--adaptive")
+                             .replace("tolerance", "--tolerance")) from None
         method, opts = _certificate_options(noise, args)
     if args.command == "train":
         if noise.d != demo.D:
@@ -147,7 +164,8 @@ def _certify_command(args, noise, method, opts):
     factory = SmoothFactory(source, num_classes, noise, norm=args.norm, method=method, **opts)
     certify_dataset(factory, data, args.out, n0=args.n0, n=args.n_samples, alpha=args.alpha,
                     batch_size=args.batch, skip=args.skip, max_items=args.max, start=args.start, seed=args.seed,
-                    engine=args.engine, **engine_opts)
+                    engine=args.engine, adaptive=args.adaptive, radii=args.radii, tolerance=args.tolerance,
+                    **engine_opts)
     print(f"results in {args.out}")
     return 0
 
@@ -233,6 +251,15 @@ def main(argv=None):
                         help=f"failure probability of each certificate (default {DEFAULTS.ALPHA})")
     p_cert.add_argument("--batch", type=int, default=DEFAULTS.BATCH_SIZE,
                         help=f"model batch (default {DEFAULTS.BATCH_SIZE})")
+    p_cert.add_argument("--adaptive", action="store_true",
+                        help="sequential certification: stop each item as soon as more draws cannot change its "
+                             "answer (at most --n-samples draws; the same guarantee)")
+    p_cert.add_argument("--radii", default=None,
+                        help="with --adaptive: comma-separated radii (in --norm), e.g. 0.25,0.5,0.75; each row's "
+                             "radius is the largest listed radius certified")
+    p_cert.add_argument("--tolerance", type=float, default=DEFAULTS.TOLERANCE,
+                        help="with --adaptive and no --radii: stop when the radius could grow by at most this "
+                             f"relative amount (default {DEFAULTS.TOLERANCE})")
     p_cert.add_argument("--skip", type=int, default=1, help="certify every skip-th item")
     p_cert.add_argument("--max", type=int, default=-1, help="at most this many items (-1, the default: all)")
     p_cert.add_argument("--start", type=int, default=0, help="first item (for sharding)")

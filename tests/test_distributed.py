@@ -84,6 +84,20 @@ def test_ray_rows_equal_the_local_engine(cluster, local_rows, tmp_path):
     assert rows_without_time(tmp_path / "top2_ray.tsv") == rows_without_time(tmp_path / "top2_local.tsv")
 
 
+def test_adaptive_rows_equal_the_local_engine(cluster, tmp_path):
+    """Adaptive certification (radii and tolerance modes) gives the same rows, evaluations included,
+    on both engines; the CLI's --adaptive --radii writes them too."""
+    run = dict(RUN, n=4000)
+    for name, opts in (("radii", {"radii": [0.05, 0.1, 0.2]}), ("tol", {"tolerance": 0.02})):
+        certify_dataset(make_smooth(), dataset(6), str(tmp_path / f"{name}_local.tsv"), adaptive=True, **opts, **run)
+        certify_dataset(make_smooth, dataset(6), str(tmp_path / f"{name}_ray.tsv"), adaptive=True, engine="ray",
+                        num_workers=2, **opts, **run)
+        local = rows_without_time(tmp_path / f"{name}_local.tsv")
+        assert rows_without_time(tmp_path / f"{name}_ray.tsv") == local and local[0][-1] == "evaluations"
+        evaluations = [int(row[-1]) for row in local[1:]]
+        assert all(50 + 1000 <= e <= 50 + 4000 for e in evaluations) and min(evaluations) < 4050
+
+
 def _count_rows(path):
     try:
         with open(path) as fh:

@@ -123,7 +123,8 @@ def test_dataset_tsv_round_trip_and_resume(tmp_path):
     np.testing.assert_array_equal(results["radius"][order], again["radius"])
     np.testing.assert_array_equal(results["predict"][order], again["predict"])
     assert list(open(whole).readline().rstrip("\n").split("\t")) == ["idx", "label", "predict", "radius", "correct",
-                                                                   "time", "pA_lower", "noise", "norm"]
+                                                                   "time", "pA_lower", "noise", "norm",
+                                                                   "evaluations"]
     assert (again["correct"] == (again["predict"] == again["label"])).all()
     shard = str(tmp_path / "shard.tsv")
     fs.certify_dataset(smooth, (X, y), shard, n0=50, n=2000, batch_size=500, skip=2, start=1, progress=False)

@@ -7,21 +7,23 @@ import numpy as np
 def read_results(path):
     """A results TSV (as certify_dataset writes it; LF or CRLF line endings) as a dict of numpy columns,
     numeric where every entry is a number. A malformed or duplicated row raises ValueError naming its
-    line (a row cut short by an interrupted run too: rerun certify_dataset to finish it)."""
-    from .results_file import COLUMNS, ResultsFileError, _split_lines, parse_rows
+    line (a row cut short by an interrupted run too: rerun certify_dataset to finish it). Files of
+    fastsmooth 0.1, without the evaluations column, are read too."""
+    from .results_file import COLUMNS, COLUMNS_V1, ResultsFileError, _split_lines, parse_rows
     with open(path, encoding="utf-8", newline="") as fh:
         text = fh.read()
     lines, rest = _split_lines(text)
     if rest:
         lines.append(rest)  # a last row without its newline: parse_rows checks it like the others
-    if not lines or lines[0].split("\t") != COLUMNS:
+    columns = lines[0].split("\t") if lines else None
+    if columns not in (COLUMNS, COLUMNS_V1):
         raise ResultsFileError(f"{path} is not a fastsmooth results file (first line "
                                f"{(lines[0] if lines else '')[:80]!r})")
-    rows = parse_rows(path, lines[1:])
+    rows = parse_rows(path, lines[1:], columns=columns)
     if not rows:
         return {"radius": np.zeros(0), "correct": np.zeros(0, dtype=int)}
     out = {}
-    for j, key in enumerate(COLUMNS):
+    for j, key in enumerate(columns):
         values = [row[j] for row in rows]
         try:
             out[key] = np.array([float(v) for v in values])

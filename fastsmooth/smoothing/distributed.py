@@ -57,7 +57,7 @@ def check_engine(engine, num_workers, address, resources_per_worker):
 class _Worker:
     """The body of one Ray actor: a Smooth, the data, and one method that certifies one item."""
 
-    def __init__(self, payload, data, curve, row_args):
+    def __init__(self, payload, data, curve, row_options):
         import ray
         import torch
 
@@ -78,11 +78,11 @@ class _Worker:
                 x, label = on_host(i)
                 return x.to("cuda"), label
             self.get = get
-        self.row_args = row_args
+        self.row_options = row_options
 
     def certify(self, idx):
         from .rows import certify_row
-        return certify_row(self.smooth, self.get, idx, *self.row_args)
+        return certify_row(self.smooth, self.get, idx, self.row_options)
 
     def pid(self):
         return os.getpid()
@@ -103,7 +103,7 @@ def _default_workers(ray, options):
     return max(1, int(total.get("CPU", 1) // max(options.get("num_cpus", 1), 1e-9)))
 
 
-def run(payload, smooth, data, todo, write_row, row_args, num_workers, address, resources_per_worker, bar,
+def run(payload, smooth, data, todo, write_row, row_options, num_workers, address, resources_per_worker, bar,
         run_name):
     """Certify the items `todo` (in this order) on Ray actors; write_row(row) is called in that order."""
     ray = _import_ray()
@@ -121,13 +121,13 @@ def run(payload, smooth, data, todo, write_row, row_args, num_workers, address, 
         actor_options = dict(options, max_restarts=0, namespace=NAMESPACE,
                              runtime_env={"env_vars": {"OMP_NUM_THREADS": str(threads)}})
         # the radius curve is built once, here, and shipped (a binary certificate uses it for every item)
-        curve = None if row_args[-1] else smooth.radius_curve()
+        curve = None if row_options["top2"] else smooth.radius_curve()
         shared = (ray.put(payload), ray.put(data), ray.put(curve))
         serial = iter(range(10**9))
 
         def start_actor():
             name = f"{run_name}-{next(serial)}"
-            actor = remote.options(name=name, **actor_options).remote(*shared, row_args)
+            actor = remote.options(name=name, **actor_options).remote(*shared, row_options)
             actors.append(actor)
             return actor
 

@@ -1,5 +1,5 @@
 """The results file: a tab-separated table (the reference columns idx label predict radius correct
-time, then pA_lower noise norm) with the settings that made it kept beside it in
+time, then pA_lower noise norm evaluations) with the settings that made it kept beside it in
 ``<file>.settings.json``. No torch here: analysis reads files without it.
 
 A file is only ever resumed (appended to, its interrupted last line cut) when it is recognisably
@@ -11,8 +11,10 @@ import json
 import os
 import tempfile
 
-COLUMNS = ["idx", "label", "predict", "radius", "correct", "time", "pA_lower", "noise", "norm"]
+COLUMNS = ["idx", "label", "predict", "radius", "correct", "time", "pA_lower", "noise", "norm", "evaluations"]
 HEADER = "\t".join(COLUMNS)
+# files of fastsmooth 0.1 (before adaptive certification): read, never resumed (their rows lack a column)
+COLUMNS_V1 = COLUMNS[:-1]
 SETTINGS_FORMAT = "fastsmooth-results-settings/1"
 # settings that do not change any row: left out of the comparison on resume
 NOT_COMPARED = ("format", "version", "device")
@@ -32,16 +34,16 @@ def _split_lines(text):
     return [line[:-1] if line.endswith("\r") else line for line in complete], rest
 
 
-def parse_rows(path, lines, first_line_number=2):
+def parse_rows(path, lines, first_line_number=2, columns=COLUMNS):
     """Rows of a results file as lists of fields; a malformed or duplicated row raises ResultsFileError."""
     rows, seen = [], {}
     for number, line in enumerate(lines, start=first_line_number):
         if not line:
             continue
         fields = line.split("\t")
-        if len(fields) != len(COLUMNS):
+        if len(fields) != len(columns):
             raise ResultsFileError(f"{path}, line {number}: a malformed row ({len(fields)} fields, expected "
-                                   f"{len(COLUMNS)}): {line[:120]!r}; fix or delete that line")
+                                   f"{len(columns)}): {line[:120]!r}; fix or delete that line")
         try:
             idx = int(fields[0])
             float(fields[3])
@@ -109,6 +111,9 @@ def prepare_output(outfile, settings):
         first = lines[0] if lines else rest
         # one unterminated line can be an interrupted header of ours (with its settings), else it is foreign
         ours = first == HEADER if lines else HEADER.startswith(rest) and _read_settings(sidecar) is not None
+        if lines and first == "\t".join(COLUMNS_V1):
+            raise ResultsFileError(f"{path} was written by an earlier fastsmooth (no evaluations column) and cannot be "
+                                   "resumed by this one; read it with read_results, and certify into a new file")
         if not ours:
             raise ResultsFileError(f"{path} exists and is not a fastsmooth results file (first line {first[:80]!r}); "
                                    "choose another output path")

@@ -35,18 +35,22 @@ def resolve_smooth(smooth):
     raise TypeError(f"smooth must be a fastsmooth.Smooth or a function returning one, got {type(smooth).__name__}")
 
 
-def certify_row(smooth, get, idx, n0, n, alpha, batch_size, seed, top2):
-    """One results row (without its line ending) for item idx."""
+def certify_row(smooth, get, idx, options):
+    """One results row (without its line ending) for item idx; `options` are certify's keyword
+    arguments (n0, n, alpha, batch_size, top2, adaptive, radii, tolerance) and the run's seed."""
     x, label = get(idx)
+    options = dict(options)
+    seed = options.pop("seed")
     try:
         label = int(label)
         t0 = time.time()
-        prediction, radius = smooth.certify(x, n0, n, alpha, batch_size, seed=image_seed(seed, idx), top2=top2)
+        prediction, radius = smooth.certify(x, seed=image_seed(seed, idx), **options)
     except (TypeError, ValueError) as exc:
         raise type(exc)(f"item {idx}: {exc}") from exc
     elapsed = time.time() - t0
     return "\t".join([str(idx), str(label), str(prediction), repr(float(radius)), str(int(prediction == label)),
-                      f"{elapsed:.4f}", repr(float(smooth.last_pA)), repr(smooth.noise), smooth.norm])
+                      f"{elapsed:.4f}", repr(float(smooth.last_pA)), repr(smooth.noise), smooth.norm,
+                      str(smooth.last_evaluations)])
 
 
 def image_seed(seed, idx):

@@ -3,15 +3,15 @@ import contextlib
 
 import numpy as np
 import torch
-from scipy.stats import beta, binomtest
 
 from .. import _validate as V
 from . import defaults as D
-from ..certificates import RadiusCurve, certified_radius, check_options, resolve_norm
+from ..certificates import RadiusCurve, certified_radius, check_options, lower_bound, resolve_norm
 from ..noises import Noise
+from .bounds import clopper_pearson_lower, clopper_pearson_upper  # noqa: F401 - public here since 0.1
+from .sequential import Bounds, check_adaptive_options, decide, look_levels, look_schedule, predict_decision
 
 ABSTAIN = -1
-ROUND_DOWN = 1.0 - 1e-12  # absorbs the rounding of scipy's inverse incomplete beta in the confidence bounds
 
 
 def _seed(value):
@@ -35,18 +35,6 @@ def eval_mode(model):
 def fresh_seed():
     """A random 63-bit seed for calls made without one."""
     return int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> np.uint64(1))
-
-
-def clopper_pearson_lower(successes, trials, alpha):
-    """One-sided (1 - alpha) lower confidence bound on a binomial proportion (rounded down)."""
-    return 0.0 if successes == 0 else float(beta.ppf(alpha, successes, trials - successes + 1)) * ROUND_DOWN
-
-
-def clopper_pearson_upper(successes, trials, alpha):
-    """One-sided (1 - alpha) upper confidence bound on a binomial proportion (rounded up)."""
-    if successes == trials:
-        return 1.0
-    return min(1.0, float(beta.isf(alpha, successes + 1, trials - successes)) / ROUND_DOWN)
 
 
 class Smooth:
@@ -124,26 +112,42 @@ class Smooth:
         return out
 
     # ---- the reference API ------------------------------------------------------------------
-    def predict(self, x, n, alpha, batch_size, seed=None):
+    def predict(self, x, n, alpha, batch_size, seed=None, adaptive=False):
         """The smoothed prediction at x, or ABSTAIN (-1).
 
         Draws n noisy copies (batch by batch), takes the two most frequent classes and abstains if a
         two-sided binomial test cannot tell them apart at level alpha. Guarantee (Cohen et al.): the
         returned class differs from g(x) with probability at most alpha. `seed` fixes every draw (the
         result does not depend on batch_size).
+
+        adaptive=True: n is the most draws it may take; the test runs at the looks of
+        ``sequential.look_schedule(n, batch_size)`` (1000 draws, 1.5 times as many at each further look,
+        then n) at levels that add up to alpha (``sequential.look_levels``: alpha/2 on the last look,
+        alpha/2 split over the others). It stops at the first look that rejects (returning the top
+        class) or at which even the optimistic end of the top class's share could not reject at n draws
+        (ABSTAIN). The guarantee is the same: a union bound over the looks keeps the probability of
+        returning a class other than g(x) at most alpha, whatever look it stops at.
+        ``last_evaluations`` is the number of model inputs used.
         """
         x = self._check_x(x)
         n, batch_size = V.check_draw_count("n", n), V.check_positive_int("batch_size", batch_size)
         alpha = V.check_alpha(alpha)
+        adaptive, _, _ = check_adaptive_options(adaptive, None, D.TOLERANCE)
         seed = _seed(seed)
-        counts = self._counts(x, n, batch_size, seed, 0)
-        top2 = counts.argsort()[::-1][:2]
-        n_a, n_b = int(counts[top2[0]]), int(counts[top2[1]])
-        if binomtest(n_a, n_a + n_b, 0.5).pvalue > alpha:
-            return ABSTAIN
-        return int(top2[0])
+        looks = look_schedule(n, batch_size) if adaptive else [n]
+        counts, done = np.zeros(self.num_classes, dtype=np.int64), 0
+        levels = look_levels(alpha, len(looks))
+        for j, (m, level) in enumerate(zip(looks, levels)):
+            counts += self._counts(x, m - done, batch_size, seed, done)
+            done = m
+            stop, cls = predict_decision(counts, m, n, level, levels[-1], j == len(looks) - 1)
+            if stop:
+                break
+        self.last_counts, self.last_evaluations = counts, done
+        return ABSTAIN if cls is None else cls
 
-    def certify(self, x, n0=D.N0, n=D.N, alpha=D.ALPHA, batch_size=D.BATCH_SIZE, seed=None, top2=False):
+    def certify(self, x, n0=D.N0, n=D.N, alpha=D.ALPHA, batch_size=D.BATCH_SIZE, seed=None, top2=False,
+                adaptive=False, radii=None, tolerance=D.TOLERANCE):
         """(class, radius): the smoothed class at x and a radius in `self.norm` around x within which
         it cannot change, or (ABSTAIN, 0.0).
 
@@ -152,33 +156,61 @@ class Smooth:
         the other classes for an upper bound pB on the runner-up). Abstains when the certificate fails
         at radius 0. The radius comes from the noise's radius curve (binary) or the top-2 certificate.
 
+        adaptive=True spends at most n draws: it counts at the looks of ``sequential.look_schedule(n,
+        batch_size)`` (1000 draws, 1.5 times as many at each further look, then n; no look smaller than
+        batch_size) and bounds at each look at its level of ``sequential.look_levels(alpha, K)`` for K
+        looks (alpha/2 on the last, alpha/2 split over the others; a top-2 Monte Carlo certificate uses
+        alpha_mc / K). It stops as soon as more draws cannot change the answer: with `radii`
+        (increasing, in `self.norm`) when the next listed radius above the certified one is out of reach
+        even at n draws (projected from the optimistic end of this look's confidence interval) or none
+        is left, and it returns the largest listed radius certified (0.0 when the class is certified but
+        no listed radius is); without radii when the radius could grow by at most `tolerance` (relative)
+        with the remaining draws, or when abstaining is clear. The answer depends only on (x, seed, n0,
+        n, alpha, the options) and, when batch_size exceeds 1000, on batch_size (through the first
+        look). ``last_evaluations``: the model inputs used, n0 included (n0 + n when adaptive=False).
+
         Guarantee: with probability at least 1 - alpha - alpha_mc over the draws (alpha_mc = 0 for
         closed/exact certificates, the Monte Carlo failure probability otherwise), if the class is
-        not ABSTAIN then g(x + delta) = class for every ||delta||_norm < radius.
+        not ABSTAIN then g(x + delta) = class for every ||delta||_norm < radius. With adaptive=True
+        this holds at the data-dependent stopping look: the bound of look j is wrong with
+        probability at most its level alpha_j, so the bound of whichever look it stops at is wrong
+        with probability at most alpha_1 + ... + alpha_K = alpha (union bound; see sequential.py).
         """
         x = self._check_x(x)
         n0, n = V.check_draw_count("n0", n0), V.check_draw_count("n", n)
         batch_size = V.check_positive_int("batch_size", batch_size)
         alpha = V.check_alpha(alpha)
+        if not isinstance(top2, (bool, np.bool_)):
+            raise TypeError(f"top2 must be True or False, got {top2!r}")
+        adaptive, radii, tolerance = check_adaptive_options(adaptive, radii, tolerance)
         seed = _seed(seed)
         guess = int(self._counts(x, n0, batch_size, seed, 0).argmax())
-        counts = self._counts(x, n, batch_size, seed, n0)
-        n_a = int(counts[guess])
-        self.last_counts = counts
-        if not top2:
-            pA = clopper_pearson_lower(n_a, n, alpha)
-            self.last_pA = pA
-            if pA <= 0.5:
-                return ABSTAIN, 0.0
-            return guess, self._binary_radius(pA)
-        pA = clopper_pearson_lower(n_a, n, alpha / 2)
-        others = np.delete(counts, guess)
-        pB = max(clopper_pearson_upper(int(c), n, alpha / 2 / others.size) for c in others)
-        self.last_pA = pA
-        if pA <= pB:
+        looks = look_schedule(n, batch_size) if adaptive else [n]
+        certificate = self._certificate(bool(top2), len(looks), radii)
+        levels = look_levels(alpha, len(looks))
+        counts, done = np.zeros(self.num_classes, dtype=np.int64), 0
+        for j, (m, level) in enumerate(zip(looks, levels)):
+            counts += self._counts(x, m - done, batch_size, seed, n0 + done)
+            done = m
+            bounds = Bounds(counts, guess, m, n, level, levels[-1], bool(top2))
+            stop, radius = decide(bounds, certificate, radii, tolerance, j == len(looks) - 1)
+            if stop:
+                break
+        self.last_counts, self.last_pA, self.last_pB = counts, bounds.pA, bounds.pB
+        self.last_evaluations = n0 + done
+        if radius is None:
             return ABSTAIN, 0.0
-        # pA > pB certifies the prediction itself (radius 0), as pA > 1/2 does for the binary certificate
-        return guess, float(certified_radius(self.noise, pA, pB, norm=self.norm, method=self.method, **self.cert_opts))
+        return guess, float(radius)
+
+    def _certificate(self, top2, looks, radii):
+        """The radii and radius checks of one certify call (memoized): binary ones from the radius
+        curve, top-2 ones from the top-2 certificate. A top-2 Monte Carlo certificate runs at
+        alpha_mc divided by the number of statements the call may make (looks, times the listed radii
+        with radii), so that whichever is reported holds with probability >= 1 - alpha_mc."""
+        opts = dict(self.cert_opts)
+        if top2 and self.method == "mc":
+            opts["alpha_mc"] = opts["alpha_mc"] / (looks * (len(radii) if radii else 1))
+        return _Certificate(self, opts)
 
     def radius_curve(self, curve=None):
         """The RadiusCurve that certify uses for binary certificates (built on first use). Pass a
@@ -199,3 +231,33 @@ class Smooth:
         return float(self.radius_curve().radius(pA))
 
 
+
+
+class _Certificate:
+    """Radii and radius checks for one certify call, memoized (a look's bounds are often a
+    previous look's projection)."""
+
+    def __init__(self, smooth, opts):
+        self.smooth, self.opts, self.memo = smooth, opts, {}
+
+    def radius(self, pA, pB):
+        key = ("radius", pA, pB)
+        if key not in self.memo:
+            s = self.smooth
+            self.memo[key] = (s._binary_radius(pA) if pB is None else float(
+                certified_radius(s.noise, pA, pB, norm=s.norm, method=s.method, **self.opts)))
+        return self.memo[key]
+
+    def certifies(self, r, pA, pB):
+        """Whether (pA, pB) certify radius r: the binary curve's radius >= r, or the top-2
+        certificate L(r, pA) > 1 - L(r, 1 - pB) with one lower_bound call for both."""
+        if pB is None:
+            return self.radius(pA, None) >= r
+        key = ("certifies", r, pA, pB)
+        if key not in self.memo:
+            s = self.smooth
+            one_minus_pB = np.nextafter(1.0 - pB, 0.0)  # rounded down, as the top-2 radius does
+            low_a, low_b = lower_bound(s.noise, np.array([pA, one_minus_pB]), r, norm=s.norm, method=s.method,
+                                       **self.opts)
+            self.memo[key] = bool(low_a > np.nextafter(1.0 - low_b, 2.0))
+        return self.memo[key]
